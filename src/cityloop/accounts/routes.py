@@ -1,0 +1,41 @@
+"""Accounts API: token issue and the caller's identity."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import OAuth2PasswordRequestForm
+
+from cityloop.accounts import service
+from cityloop.accounts.deps import CurrentSubject
+from cityloop.accounts.schemas import MeOut, TokenOut
+from cityloop.kit.deps import DbSession
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+@router.post("/auth/token", response_model=TokenOut)
+def token(request: Request, session: DbSession, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
+    """Log in with username and password; returns a bearer token."""
+    address = request.client.host if request.client else ""
+    user = service.authenticate(session, form.username, form.password, address)
+    return TokenOut(access_token=service.issue_token(user))
+
+
+@router.get("/me", response_model=MeOut)
+def me(subject: CurrentSubject, session: DbSession) -> MeOut:
+    """Who the caller is: roles, unit and area scope."""
+    return service.describe(session, subject)
+
+
+@router.get("/units")
+def units(subject: CurrentSubject, session: DbSession) -> list[dict[str, object]]:
+    """Units staff can dispatch to (citizens get 403)."""
+    return service.list_units(session, subject)
+
+
+@router.get("/users")
+def users(subject: CurrentSubject, session: DbSession) -> list[dict[str, object]]:
+    """Users inside the admin's area."""
+    return service.list_users(session, subject)

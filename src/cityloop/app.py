@@ -1,0 +1,110 @@
+"""The FastAPI application: API routers, pages, error rendering and the SLA sweeper."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from cityloop.accounts.routes import router as accounts_router
+from cityloop.areas.element_routes import router as elements_router
+from cityloop.areas.routes import router as areas_router
+from cityloop.audit.routes import router as audit_router
+from cityloop.cases.admin_routes import router as admin_router
+from cityloop.cases.kpi_routes import router as kpi_router
+from cityloop.cases.routes import router as cases_router
+from cityloop.config import get_settings
+from cityloop.intel.alert_routes import router as alerts_router
+from cityloop.intel.routes import router as intel_router
+from cityloop.kit.errors import DomainError
+from cityloop.kit.nul_guard import NulGuard
+from cityloop.web.router import router as web_router
+
+log = logging.getLogger("cityloop")
+
+
+def _render_domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(exc.payload(), status_code=exc.status, headers=headers)
+
+
+def _render_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields: dict[str, Any] = {}
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header"))
+        fields[loc or "body"] = {"zh": "格式不正确: " + str(err.get("msg", "")), "en": str(err.get("msg", ""))}
+    body = {"error": "validation_failed", "message": {"zh": "输入有误", "en": "Invalid input"},
+            "details": {"fields": fields}}
+    return JSONResponse(body, status_code=422)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the periodic SLA sweep (idempotent, so several workers running it is harmless)."""
+    task = asyncio.create_task(_sweeper()) if get_settings().run_sweeper else None
+    yield
+    if task:
+        task.cancel()
+
+
+async def _sweeper() -> None:
+    from cityloop.cases.tasks import run_sweep
+    from cityloop.intel.tasks import run_scan
+
+    while True:
+        try:
+            await asyncio.to_thread(run_sweep)
+        except Exception:  # the loop must survive a bad sweep; the next one retries
+            log.exception("SLA sweep failed")
+        try:
+            await asyncio.to_thread(run_scan)
+        except Exception:  # a failed early-warning scan must not stop the sweep loop
+            log.exception("early-warning scan failed")
+        await asyncio.sleep(get_settings().sweep_minutes * 60)
+
+
+def register_hooks() -> None:
+    """Plug the areas and intel modules into intake and the workflow (idempotent)."""
+    from cityloop.areas.locate import register as register_locator
+    from cityloop.areas.standard_addresses import register as register_address_table
+    from cityloop.intel import corrections, suggest
+
+    register_locator()
+    register_address_table()
+    suggest.register()
+    corrections.register()
+
+
+def create_app() -> FastAPI:
+    """Build the application."""
+    app = FastAPI(title="CityLoop", version="0.1.0", lifespan=lifespan,
+                  description="一网统管 city governance platform: cases, grids, addresses, intelligence.")
+    app.add_middleware(NulGuard)
+    app.add_exception_handler(DomainError, _render_domain_error)
+    app.add_exception_handler(RequestValidationError, _render_validation_error)
+
+    @app.get("/api/v1/health", tags=["system"])
+    def health() -> dict[str, str]:
+        """Liveness check."""
+        return {"status": "ok"}
+
+    app.include_router(accounts_router)
+    app.include_router(cases_router)
+    app.include_router(admin_router)
+    app.include_router(kpi_router)
+    app.include_router(audit_router)
+    app.include_router(areas_router)
+    app.include_router(elements_router)
+    app.include_router(alerts_router)
+    app.include_router(intel_router)
+    app.include_router(web_router)
+    register_hooks()
+    return app

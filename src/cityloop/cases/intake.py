@@ -1,0 +1,160 @@
+"""Intake: validate, locate, classify, route and compute deadlines in one transaction."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cityloop.cases import repository as repo
+from cityloop.cases import routing
+from cityloop.cases.calendar_source import calendar
+from cityloop.cases.models import Case, CaseEvent
+from cityloop.cases.schemas import CaseIn
+from cityloop.cases.states import State
+from cityloop.cases.taxonomy import active_version_id, category_exists
+from cityloop.config import get_settings
+from cityloop.kit.auth import Role, Subject
+from cityloop.kit.calendar import LimitUnit
+from cityloop.kit.clock import utcnow
+from cityloop.kit.crypto import blind_index, encrypt
+from cityloop.kit.errors import Forbidden, ValidationFailed
+
+# Hooks filled by other modules at start-up (areas: locate; intel: suggest a category).
+Locator = Callable[[Session, CaseIn], tuple[str | None, str | None]]
+Suggester = Callable[[Session, CaseIn], tuple[str | None, dict[str, object]]]
+locators: list[Locator] = []
+suggesters: list[Suggester] = []
+
+_LOOKUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def intake(session: Session, subject: Subject, data: CaseIn, idempotency_key: str | None = None) -> tuple[Case, bool]:
+    """Create a case (or return the one already made under the same key); True when newly created."""
+    _check_may_file(subject, data)
+    key = _namespaced(subject, idempotency_key) if idempotency_key else None
+    if key:
+        existing = repo.case_by_idempotency_key(session, subject, key)
+        if existing is not None:
+            return existing, False
+    case = _build(session, subject, data, key)
+    try:
+        session.flush()
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: return its case.
+        session.rollback()
+        existing = repo.case_by_idempotency_key(session, subject, key) if key else None
+        if existing is None:
+            raise
+        return existing, False
+    _record_intake_events(session, subject, case)
+    session.commit()
+    return case, True
+
+
+def _lookup_code() -> str:
+    # 32 symbols, so `byte % 32` is unbiased.
+    return "".join(_LOOKUP_ALPHABET[b % 32] for b in secrets.token_bytes(6))
+
+
+def _check_may_file(subject: Subject, data: CaseIn) -> None:
+    if data.received_at is not None and not subject.has(Role.ADMIN):
+        raise Forbidden("只有管理员可导入历史工单时间", "Only administrators may set received_at")
+    if not subject.is_staff and data.channel not in {"web", "app"}:
+        raise ValidationFailed({"channel": ("群众只能通过网站或移动端提交", "Citizens file through web or app")})
+
+
+def _namespaced(subject: Subject, key: str) -> str:
+    return f"{subject.kind}:{subject.id or 0}:{key}"[:120]
+
+
+def _build(session: Session, subject: Subject, data: CaseIn, key: str | None) -> Case:
+    now = utcnow()
+    received_at = data.received_at or now
+    division_code, grid_code = _locate(session, subject, data)
+    # Suggesters (unit from history) need the located area too.
+    data = data.model_copy(update={"location": data.location.model_copy(
+        update={"division_code": division_code, "grid_code": grid_code})})
+    version_id = active_version_id(session)
+    category_code, suggestions = _categorise(session, data, version_id)
+    route = routing.route(session, version_id, category_code, division_code, data.appeal_type, grid_code)
+    cal = calendar(session)
+    case = Case(
+        idempotency_key=key, lookup_code=_lookup_code(),
+        external_id=data.external_id, source_system=data.source_system or "", channel=data.channel,
+        appeal_type=data.appeal_type, title=data.title, content=data.content,
+        reporter_name=encrypt(data.reporter.name), reporter_phone=encrypt(data.reporter.phone),
+        reporter_id_number=encrypt(data.reporter.id_number), reporter_phone_index=blind_index(data.reporter.phone),
+        reporter_user_id=subject.id if Role.CITIZEN in subject.roles and subject.kind == "user" else None,
+        address=data.location.address or "", lng=data.location.lng, lat=data.location.lat,
+        division_code=division_code, grid_code=grid_code, category_code=category_code,
+        taxonomy_version_id=version_id, grade=data.grade or route.grade,
+        sign_limit=route.sign_limit, sign_unit=route.sign_unit, handle_limit=route.handle_limit,
+        handle_unit=route.handle_unit, received_at=received_at,
+        dispatch_deadline=received_at + timedelta(minutes=get_settings().dispatch_limit_minutes),
+        deadline=cal.add(received_at, route.handle_limit, LimitUnit(route.handle_unit)),
+        suggestions={**suggestions, "route": route.reason}, tags=data.tags,
+        attachments=[a.model_dump() for a in data.attachments], state=State.RECEIVED,
+    )
+    if route.unit_id is not None:
+        _auto_dispatch(case, route.unit_id, cal.add(received_at, route.sign_limit, LimitUnit(route.sign_unit)))
+    session.add(case)
+    return case
+
+
+def _auto_dispatch(case: Case, unit_id: int, sign_deadline: datetime) -> None:
+    case.unit_id = unit_id
+    case.state = State.DISPATCHED
+    case.dispatched_at = case.received_at
+    case.sign_deadline = sign_deadline
+
+
+def _locate(session: Session, subject: Subject, data: CaseIn) -> tuple[str, str | None]:
+    loc = data.location
+    division_code, grid_code = loc.division_code, loc.grid_code
+    # Locators fill what is missing: a division from an address or a point, a grid from a point.
+    if not division_code or (not grid_code and loc.lng is not None):
+        for locator in locators:
+            found_division, found_grid = locator(session, data)
+            division_code = division_code or found_division
+            grid_code = grid_code or found_grid
+            if division_code and (grid_code or loc.lng is None):
+                break
+    city = get_settings().city_code
+    division_code = division_code or city
+    if not division_code.startswith(city) and not city.startswith(division_code):
+        raise ValidationFailed({"location.division_code": (
+            f"区划代码 {division_code} 不在本市范围内", f"Division {division_code} is outside this city")})
+    if subject.is_staff and Role.SYSTEM not in subject.roles and subject.scope and not (
+        division_code.startswith(subject.scope) or subject.scope.startswith(division_code)
+    ):
+        raise Forbidden("不能为本辖区以外的地点立案", "Cannot file a case outside your area")
+    return division_code, grid_code
+
+
+def _categorise(session: Session, data: CaseIn, version_id: int | None) -> tuple[str | None, dict[str, object]]:
+    if data.category_code:
+        if version_id is None or not category_exists(session, version_id, data.category_code, leaf_only=True):
+            raise ValidationFailed({"category_code": (
+                f"分类 {data.category_code} 不存在或不是末级分类",
+                f"Category {data.category_code} does not exist or is not a leaf")})
+        return data.category_code, {}
+    for suggester in suggesters:
+        code, evidence = suggester(session, data)
+        if code or evidence:
+            return code, evidence
+    return None, {}
+
+
+def _record_intake_events(session: Session, subject: Subject, case: Case) -> None:
+    actor_id = subject.id if subject.kind == "user" else None
+    session.add(CaseEvent(case_id=case.id, action="receive", from_state=None, to_state=State.RECEIVED,
+                          actor_id=actor_id, actor_name=subject.name, actor_kind=subject.kind, at=case.received_at,
+                          data={"channel": case.channel}))
+    if case.state == State.DISPATCHED:
+        session.add(CaseEvent(case_id=case.id, action="auto_dispatch", from_state=State.RECEIVED,
+                              to_state=State.DISPATCHED, actor_id=None, actor_name="system", actor_kind="system",
+                              at=case.received_at, data={"unit_id": case.unit_id}))

@@ -1,0 +1,176 @@
+"""Pydantic shapes of the case API (input validation and output)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cityloop.cases.states import AppealType, Channel
+from cityloop.kit.db import MAX_ID
+
+PHONE_PATTERN = r"^[0-9+\-() ]{3,20}$"
+
+
+def _no_nul(value: str) -> str:
+    # Multipart forms bypass the NUL guard middleware; PostgreSQL text cannot hold NUL.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+class ReporterIn(BaseModel):
+    """Who raised the appeal; all optional for anonymous and sensor cases."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=40)
+
+    @field_validator("name")
+    @classmethod
+    def _clean_name(cls, value: str | None) -> str | None:
+        return _no_nul(value) if value else value
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
+    id_number: str | None = Field(default=None, pattern=r"^[0-9]{17}[0-9Xx]$|^[0-9]{15}$")
+
+
+class LocationIn(BaseModel):
+    """Where it happened: coordinates (WGS84), address text and/or a division code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str | None = Field(default=None, max_length=300)
+
+    @field_validator("address")
+    @classmethod
+    def _clean_address(cls, value: str | None) -> str | None:
+        return _no_nul(value) if value else value
+    lng: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    division_code: str | None = Field(default=None, pattern=r"^[0-9]{2,12}$")
+    grid_code: str | None = Field(default=None, max_length=16)
+
+
+class AttachmentIn(BaseModel):
+    """Metadata of an uploaded file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)
+    size: int = Field(ge=0)
+    url: str = Field(max_length=500)
+
+
+class CaseIn(BaseModel):
+    """A new case from any channel."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Channel
+    appeal_type: AppealType
+    title: str = Field(min_length=2, max_length=200)
+    content: str = Field(min_length=2, max_length=20000)
+    reporter: ReporterIn = Field(default_factory=ReporterIn)
+    location: LocationIn = Field(default_factory=LocationIn)
+    category_code: str | None = Field(default=None, max_length=40)
+    grade: str | None = Field(default=None, pattern=r"^(C|B|A|major)$")
+    external_id: str | None = Field(default=None, max_length=80)
+    source_system: str | None = Field(default=None, max_length=40)
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
+    received_at: datetime | None = Field(default=None, description="For imports of historical cases only.")
+
+    @field_validator("title", "content")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return _no_nul(value.strip())
+
+
+class ActionIn(BaseModel):
+    """Body of a workflow action; each action reads the fields it needs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(default="", max_length=2000)
+    unit_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    reply: str | None = Field(default=None, max_length=20000)
+    passed: bool | None = None
+    satisfaction: str | None = Field(default=None, pattern=r"^(satisfied|basically_satisfied|dissatisfied)$")
+    into: int | None = Field(default=None, ge=1, le=MAX_ID)
+    days: float | None = Field(default=None, gt=0, le=60)
+    category_code: str | None = Field(default=None, max_length=40)
+    expected_version: int | None = Field(default=None, ge=1, le=MAX_ID, description="Optimistic lock: row version.")
+
+
+class UnitOut(BaseModel):
+    """A unit reference."""
+
+    id: int
+    name: str
+
+
+class EventOut(BaseModel):
+    """One history entry."""
+
+    action: str
+    label: str
+    from_state: str | None
+    to_state: str | None
+    actor: str
+    at: datetime
+    note: str
+    data: dict[str, Any]
+
+
+class CaseOut(BaseModel):
+    """A case as the caller may see it (personal data masked unless the role allows)."""
+
+    id: int
+    number: str
+    lookup_code: str | None
+    state: str
+    state_label: str
+    channel: str
+    appeal_type: str
+    title: str
+    content: str
+    reporter: dict[str, str | None]
+    location: dict[str, Any]
+    category: dict[str, Any] | None
+    grade: str
+    escalation_level: int
+    unit: UnitOut | None
+    received_at: datetime
+    dispatched_at: datetime | None
+    sign_deadline: datetime | None
+    signed_at: datetime | None
+    deadline: datetime | None
+    completed_at: datetime | None
+    closed_at: datetime | None
+    card: str
+    reply: str | None
+    satisfaction: str | None
+    urge_count: int
+    reopen_count: int
+    pending_extension: float | None
+    merged_into_id: int | None
+    external_id: str | None
+    tags: list[Any]
+    attachments: list[Any]
+    suggestions: dict[str, Any]
+    version: int
+    allowed_actions: list[str]
+    history: list[EventOut] | None = None
+
+
+class CasePage(BaseModel):
+    """A page of cases."""
+
+    items: list[CaseOut]
+    total: int
+    offset: int
+    limit: int

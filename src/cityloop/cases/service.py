@@ -1,0 +1,132 @@
+"""Read side of cases: detail, lists and the view each role may have (masking personal data)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cityloop.accounts import repository as accounts_repo
+from cityloop.audit import service as audit
+from cityloop.cases import repository as repo
+from cityloop.cases.models import Case
+from cityloop.cases.schemas import CaseOut, CasePage, EventOut, UnitOut
+from cityloop.cases.states import EVENT_LABELS, STATE_META, TRANSITIONS, State
+from cityloop.cases.taxonomy import category_names
+from cityloop.kit.auth import Role, Subject
+from cityloop.kit.crypto import blind_index, decrypt
+from cityloop.kit.db import cache_clearers
+from cityloop.kit.errors import NotFound
+from cityloop.kit.masking import mask_id_number, mask_name, mask_phone
+
+
+def get_case(session: Session, subject: Subject, case_id: int) -> Case:
+    """A visible case or NotFound (out-of-scope cases look exactly like missing ones)."""
+    case = repo.get_case(session, subject, case_id)
+    if case is None:
+        raise NotFound("工单不存在或不在您的辖区", "Case not found or outside your area", case_id=case_id)
+    return case
+
+
+def case_detail(session: Session, subject: Subject, case_id: int, lang: str = "zh") -> CaseOut:
+    """A case with its history."""
+    case = get_case(session, subject, case_id)
+    out = present(session, subject, case, lang)
+    _audit_personal_read(session, subject, [out])
+    out.history = [
+        EventOut(action=e.action, label=_label(EVENT_LABELS.get(e.action, (e.action, e.action)), lang),
+                 from_state=e.from_state, to_state=e.to_state, actor=e.actor_name, at=e.at, note=e.note,
+                 data=e.data)
+        for e in repo.events_of(session, case.id)
+    ]
+    return out
+
+
+def list_cases(session: Session, subject: Subject, filters: dict[str, Any], offset: int = 0, limit: int = 50,
+               order: str = "-received_at", lang: str = "zh") -> CasePage:
+    """A page of visible cases; a `phone` filter is matched through its blind index."""
+    filters = dict(filters)
+    if filters.get("phone"):
+        filters["phone_index"] = blind_index(filters.pop("phone"))
+    cases, total = repo.list_cases(session, subject, filters, offset, limit, order)
+    units = _unit_names(session, {c.unit_id for c in cases if c.unit_id})
+    items = [present(session, subject, c, lang, units) for c in cases]
+    _audit_personal_read(session, subject, items)
+    return CasePage(items=items, total=total, offset=offset, limit=limit)
+
+
+def _unit_names(session: Session, ids: set[int]) -> dict[int, str]:
+    return {i: unit_name(session, i) for i in ids}
+
+
+_unit_name_cache: dict[int, tuple[float, str]] = {}
+
+
+def unit_name(session: Session, unit_id: int) -> str:
+    """A unit's name, cached for a minute (renames show up after that)."""
+    hit = _unit_name_cache.get(unit_id)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    unit = accounts_repo.unit_by_id(session, unit_id)
+    name = unit.name if unit else ""
+    _unit_name_cache[unit_id] = (time.monotonic() + 60.0, name)
+    return name
+
+
+cache_clearers.append(_unit_name_cache.clear)
+
+
+def _audit_personal_read(session: Session, subject: Subject, shown: list[CaseOut]) -> None:
+    """Log a read that showed personal data in clear (Data Security Law: sensitive reads are traceable)."""
+    ids = [c.id for c in shown if any(c.reporter.values())]
+    if ids and subject.sees_pii and Role.SYSTEM not in subject.roles:
+        audit.record(session, subject, "read_personal_data", "case", ids)
+        session.commit()
+
+
+def _label(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def reporter_view(subject: Subject, case: Case) -> dict[str, str | None]:
+    """Reporter fields, in clear only for roles allowed to see personal data."""
+    name, phone, id_number = (decrypt(case.reporter_name), decrypt(case.reporter_phone),
+                              decrypt(case.reporter_id_number))
+    own_case = subject.id is not None and case.reporter_user_id == subject.id
+    if subject.sees_pii or own_case:
+        return {"name": name, "phone": phone, "id_number": id_number}
+    return {"name": mask_name(name), "phone": mask_phone(phone), "id_number": mask_id_number(id_number)}
+
+
+def present(session: Session, subject: Subject, case: Case, lang: str = "zh",
+            units: dict[int, str] | None = None) -> CaseOut:
+    """The API/page view of a case for `subject`."""
+    state = State(case.state)
+    unit = None
+    if case.unit_id:
+        name = (units or {}).get(case.unit_id) or unit_name(session, case.unit_id)
+        unit = UnitOut(id=case.unit_id, name=name)
+    category = None
+    if case.category_code:
+        names = category_names(session, case.taxonomy_version_id) if case.taxonomy_version_id else {}
+        zh, en = names.get(case.category_code, (case.category_code, ""))
+        category = {"code": case.category_code, "name": en if lang == "en" and en else zh,
+                    "version_id": case.taxonomy_version_id}
+    return CaseOut(
+        id=case.id, number=case.number or "", lookup_code=case.lookup_code if subject.is_staff else None,
+        state=state, state_label=_label(STATE_META[state][:2], lang), channel=case.channel,
+        appeal_type=case.appeal_type, title=case.title, content=case.content,
+        reporter=reporter_view(subject, case),
+        location={"address": case.address, "lng": case.lng, "lat": case.lat,
+                  "division_code": case.division_code, "grid_code": case.grid_code},
+        category=category, grade=case.grade, escalation_level=case.escalation_level, unit=unit,
+        received_at=case.received_at, dispatched_at=case.dispatched_at, sign_deadline=case.sign_deadline,
+        signed_at=case.signed_at, deadline=case.deadline, completed_at=case.completed_at,
+        closed_at=case.closed_at, card=case.card, reply=case.reply, satisfaction=case.satisfaction,
+        urge_count=case.urge_count, reopen_count=case.reopen_count, pending_extension=case.pending_extension,
+        merged_into_id=case.merged_into_id, external_id=case.external_id, tags=case.tags,
+        attachments=case.attachments, suggestions=case.suggestions if subject.is_staff else {},
+        version=case.row_version,
+        allowed_actions=[a for a, t in TRANSITIONS.items() if state in t.sources and subject.has(*t.roles)],
+    )

@@ -1,0 +1,219 @@
+"""The `cityloop` command: serve, database, users, taxonomy, cases, demo, SLA and module sub-commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cityloop.config import get_settings
+
+app = typer.Typer(help="CityLoop 一网统管 platform", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema", no_args_is_help=True)
+users_app = typer.Typer(help="Users and API keys", no_args_is_help=True)
+taxonomy_app = typer.Typer(help="Taxonomy and responsibility list", no_args_is_help=True)
+sla_app = typer.Typer(help="Deadlines: sweep, holiday overrides", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(taxonomy_app, name="taxonomy")
+app.add_typer(sla_app, name="sla")
+
+
+def _mount_optional() -> None:
+    """Mount sub-commands of modules (each module owns its CLI file)."""
+    from cityloop.app import register_hooks
+    from cityloop.areas.division_cli import divisions_app
+    from cityloop.areas.element_cli import elements_app
+    from cityloop.areas.grid_cli import grids_app
+    from cityloop.cases.cli import cases_app
+    from cityloop.cases.demo_cli import demo_app
+    from cityloop.intel.report_cli import report_app
+
+    app.add_typer(cases_app, name="cases")
+    app.add_typer(demo_app, name="demo")
+    app.add_typer(grids_app, name="grids")
+    app.add_typer(report_app, name="report")
+    app.add_typer(elements_app, name="elements")
+    app.add_typer(divisions_app, name="divisions")
+    register_hooks()
+    try:
+        from cityloop.areas.cli import address_app
+
+        app.add_typer(address_app, name="address")
+    except ImportError:  # module not installed in this build
+        pass
+    try:
+        from cityloop.intel.cli import app as intel_app
+
+        app.add_typer(intel_app, name="intel")
+    except ImportError:  # module not installed in this build
+        pass
+
+
+@app.command()
+def serve(host: str | None = None, port: int | None = None, workers: int | None = None,
+          reload: bool = False) -> None:
+    """Serve the web app and API (uvicorn)."""
+    import uvicorn
+
+    s = get_settings()
+    uvicorn.run("cityloop.app:create_app", factory=True, host=host or s.host, port=port or s.port,
+                workers=workers or s.workers, reload=reload, log_level="info", access_log=s.access_log,
+                timeout_keep_alive=s.keep_alive_seconds)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "heads") -> None:
+    """Migrate the database to the newest schema."""
+    from cityloop.migrate import upgrade
+
+    upgrade(revision)
+    typer.echo(f"database at {revision}: {get_settings().effective_database_url.split('@')[-1]}")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail if models and migrations disagree."""
+    from alembic import command
+
+    from cityloop.migrate import alembic_config
+
+    command.check(alembic_config())
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    role: Annotated[list[str], typer.Option("--role", help="Repeat for several roles")],
+    scope: Annotated[str, typer.Option(help="Division code of the user's area")] = "",
+    unit_id: Annotated[int | None, typer.Option(help="Unit the user belongs to")] = None,
+) -> None:
+    """Create a user."""
+    from cityloop.accounts import repository, service
+    from cityloop.kit.db import session_scope
+
+    with session_scope() as session:
+        unit = repository.unit_by_id(session, unit_id) if unit_id else None
+        user = service.create_user(session, username, password, role, scope=scope, unit=unit)
+        typer.echo(json.dumps({"id": user.id, "username": user.username, "roles": user.roles,
+                               "scope": user.scope_code}, ensure_ascii=False))
+
+
+@users_app.command("api-key")
+def users_api_key(name: str, role: Annotated[list[str], typer.Option("--role")],
+                  scope: Annotated[str, typer.Option()] = "") -> None:
+    """Create an API key for a system integration; prints the key once."""
+    from cityloop.accounts import service
+    from cityloop.kit.auth import Role
+    from cityloop.kit.db import session_scope
+
+    with session_scope() as session:
+        _key, secret = service.create_api_key(session, name, [Role(r) for r in role], scope or get_settings().city_code)
+        typer.echo(secret)
+
+
+@taxonomy_app.command("import")
+def taxonomy_import(file: Path, label: str | None = None) -> None:
+    """Import a taxonomy + responsibility list (CSV/XLSX) as a new active version."""
+    from cityloop.cases.taxonomy import import_taxonomy
+    from cityloop.kit.db import session_scope
+    from cityloop.kit.errors import ValidationFailed
+
+    try:
+        with session_scope() as session:
+            version = import_taxonomy(session, file, label)
+            typer.echo(f"imported version {version.id} ({version.label})")
+    except ValidationFailed as exc:
+        for field, (zh, _en) in exc.fields.items():
+            typer.echo(f"{field}: {zh}", err=True)
+        raise typer.Exit(1) from exc
+
+
+@taxonomy_app.command("export")
+def taxonomy_export(out: Path, version: int | None = None) -> None:
+    """Export a taxonomy version (default: the active one) to CSV or XLSX."""
+    from cityloop.cases import repository
+    from cityloop.cases.taxonomy import export_rows, write_rows
+    from cityloop.kit.db import session_scope
+
+    with session_scope() as session:
+        active = repository.active_version(session)
+        version_id = version or (active.id if active else None)
+        if version_id is None:
+            typer.echo("no taxonomy imported yet", err=True)
+            raise typer.Exit(1)
+        rows = export_rows(session, version_id)
+        write_rows(rows, out)
+        typer.echo(f"{len(rows)} rows → {out}")
+
+
+@app.command("audit-verify")
+def audit_verify() -> None:
+    """Verify the audit log's hash chain; exit 1 if it was tampered with."""
+    from dataclasses import asdict
+
+    from cityloop.audit.service import verify
+    from cityloop.kit.auth import SYSTEM
+    from cityloop.kit.db import session_scope
+
+    with session_scope() as session:
+        report = verify(session, SYSTEM)
+    typer.echo(json.dumps(asdict(report)))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("config-table")
+def config_table(write: Annotated[bool, typer.Option(help="Rewrite the table in README.md")] = False) -> None:
+    """Print (or write into README.md) the table of every setting."""
+    from cityloop.config import ROOT
+    from cityloop.kit.settings_doc import replace_table, settings_table
+
+    if write:
+        readme = ROOT / "README.md"
+        readme.write_text(replace_table(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        typer.echo(settings_table())
+
+
+@sla_app.command("sweep")
+def sla_sweep() -> None:
+    """Run one SLA sweep now (cards, automatic urges, escalations)."""
+    from dataclasses import asdict
+
+    from cityloop.cases.tasks import run_sweep
+
+    typer.echo(json.dumps(asdict(run_sweep())))
+
+
+@sla_app.command("worker")
+def sla_worker(every: Annotated[int | None, typer.Option(help="Minutes between sweeps")] = None) -> None:
+    """Sweep forever (for deployments that run the sweeper outside the web workers)."""
+    import time
+
+    from cityloop.cases.tasks import run_sweep
+
+    while True:
+        report = run_sweep()
+        typer.echo(json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%S"), **report.__dict__}))
+        time.sleep(60 * (every or get_settings().sweep_minutes))
+
+
+@sla_app.command("holiday")
+def sla_holiday(day: str, workday: Annotated[bool, typer.Option("--workday/--off")] = False, note: str = "") -> None:
+    """Override the national calendar for one day (YYYY-MM-DD): a working day or a day off."""
+    from datetime import date
+
+    from cityloop.cases.admin import set_override
+    from cityloop.kit.auth import SYSTEM
+    from cityloop.kit.db import session_scope
+
+    with session_scope() as session:
+        set_override(session, SYSTEM, date.fromisoformat(day), workday, note)
+    typer.echo(f"{day}: {'working day' if workday else 'day off'}")
+
+
+_mount_optional()

@@ -1,0 +1,79 @@
+"""Typed settings for CityLoop, read from the environment (prefix CITYLOOP_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Every setting CityLoop reads; the README table is generated from this class."""
+
+    model_config = SettingsConfigDict(env_prefix="CITYLOOP_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty means a SQLite file at var/cityloop.db. "
+        "Example: postgresql+psycopg://user@127.0.0.1/cityloop",
+    )
+    var_dir: Path = Field(default=ROOT / "var", description="Directory for the SQLite file, uploads and task state.")
+    host: str = Field(default="127.0.0.1", description="Address `cityloop serve` binds to.")
+    port: int = Field(default=8000, description="Port `cityloop serve` listens on.")
+    access_log: bool = Field(default=False, description="Log every HTTP request (uvicorn access log).")
+    keep_alive_seconds: int = Field(default=5, description="Seconds an idle HTTP keep-alive connection stays open.")
+    workers: int = Field(default=1, description="Uvicorn worker processes for `cityloop serve`.")
+    secret_key: str = Field(
+        default="change-me-in-production-cityloop-dev-secret",
+        description="Signs tokens and session cookies and derives the key that encrypts personal data.",
+    )
+    token_minutes: int = Field(default=480, description="Lifetime of API bearer tokens and sessions, in minutes.")
+    city_code: str = Field(
+        default="3301",
+        description="Division code of the city this deployment serves; cases without a location land here.",
+    )
+    demo_password: str = Field(default="cityloop-demo", description="Password of the demo users.")
+    password_time_cost: int = Field(default=3, description="Argon2 iterations for password hashes.")
+    password_memory_kib: int = Field(default=65536, description="Argon2 memory per password hash, in KiB.")
+    login_max_failures: int = Field(default=5, description="Failed logins allowed per user and address in a window.")
+    login_window_seconds: int = Field(default=900, description="Window for counting failed logins, in seconds.")
+    dispatch_limit_minutes: int = Field(
+        default=30, description="Time a dispatcher has to dispatch a new case (即时分转 limit), in minutes."
+    )
+    yellow_share: float = Field(
+        default=0.8, description="Share of the handling time after which a case shows a yellow card."
+    )
+    escalate_after_urges: int = Field(default=3, description="Automatic urges after which a late case is escalated.")
+    sweep_minutes: int = Field(default=5, description="Minutes between two SLA sweeps of the task runner.")
+    run_sweeper: bool = Field(default=True, description="Run the periodic SLA sweep inside `cityloop serve`.")
+    upload_max_bytes: int = Field(default=5_000_000, description="Largest accepted attachment, in bytes.")
+    classify_threshold: float = Field(
+        default=0.6, description="Confidence below which a suggested category is not applied automatically."
+    )
+    model_dir: Path = Field(
+        default=ROOT / "var" / "models", description="Where trained classification models are kept."
+    )
+
+    @model_validator(mode="after")
+    def _models_follow_var_dir(self) -> Settings:
+        # Unless set explicitly, models live under var_dir (so tests and deployments keep them out of the repo).
+        if "model_dir" not in self.model_fields_set:
+            self.model_dir = self.var_dir / "models"
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """Database URL with the SQLite default applied."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.var_dir / 'cityloop.db'}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Process-wide settings (cleared in tests)."""
+    return Settings()

@@ -1,0 +1,77 @@
+"""Typed domain errors that carry their HTTP status and a bilingual message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of all errors a service may raise; rendered once for API and pages."""
+
+    status = 400
+    code = "error"
+
+    def __init__(self, zh: str, en: str, **details: Any) -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+        self.details = details
+
+    def payload(self) -> dict[str, Any]:
+        """JSON body for this error."""
+        body: dict[str, Any] = {"error": self.code, "message": {"zh": self.zh, "en": self.en}}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class NotFound(DomainError):
+    """The object does not exist or is outside the caller's scope."""
+
+    status = 404
+    code = "not_found"
+
+
+class Unauthorized(DomainError):
+    """No valid credentials."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    """The caller may not do this."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    """The object changed meanwhile or already exists."""
+
+    status = 409
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    """The action is not allowed in the case's current state."""
+
+    code = "invalid_transition"
+
+
+class ValidationFailed(DomainError):
+    """Input is well-formed but breaks a rule; `fields` maps field → (zh, en)."""
+
+    status = 422
+    code = "validation_failed"
+
+    def __init__(self, fields: dict[str, tuple[str, str]]) -> None:
+        super().__init__("输入有误", "Invalid input", fields={k: {"zh": z, "en": e} for k, (z, e) in fields.items()})
+        self.fields = fields
+
+
+class TooManyRequests(DomainError):
+    """Throttled (e.g. repeated failed logins)."""
+
+    status = 429
+    code = "too_many_requests"

@@ -1,0 +1,158 @@
+"""Page plumbing: templates, the page route class (CSRF, language cookie, error pages) and `render`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+
+from cityloop.cases.states import APPEAL_META, CHANNEL_META, GRADE_META, SATISFACTION_META, STATE_META
+from cityloop.kit.auth import ROLE_LABELS, Role, Subject
+from cityloop.kit.clock import to_local
+from cityloop.kit.deps import language_of
+from cityloop.kit.errors import DomainError, ValidationFailed
+from cityloop.web import security
+
+log = logging.getLogger("cityloop.web")
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+# Consoles in menu order: path, roles that may open it, zh, en.
+CONSOLES: list[tuple[str, frozenset[Role], str, str]] = [
+    ("/portal", frozenset({Role.CITIZEN}), "群众诉求", "Citizen portal"),
+    ("/desk", frozenset({Role.AGENT}), "热线坐席", "Agent desk"),
+    ("/dispatch", frozenset({Role.DISPATCHER}), "派单工作台", "Dispatch"),
+    ("/inbox", frozenset({Role.HANDLER}), "承办待办", "Handler inbox"),
+    ("/grid", frozenset({Role.GRID_WORKER}), "网格员", "Grid worker"),
+    ("/supervise", frozenset({Role.SUPERVISOR}), "督办", "Supervision"),
+    ("/cockpit", frozenset({Role.LEADER, Role.SUPERVISOR}), "驾驶舱", "Cockpit"),
+    ("/admin", frozenset({Role.ADMIN}), "系统管理", "Admin"),
+]
+# The page a user lands on after login, by their main (first listed) role.
+HOME_OF_ROLE: dict[str, str] = {
+    "citizen": "/portal", "agent": "/desk", "dispatcher": "/dispatch", "handler": "/inbox",
+    "grid_worker": "/grid", "supervisor": "/supervise", "leader": "/cockpit", "admin": "/admin",
+}
+
+
+def language(request: Request) -> str:
+    """Page language: `?lang=`, then the `lang` cookie, then Accept-Language; Chinese by default."""
+    return language_of(request)
+
+
+def fmt_dt(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """Local (Asia/Shanghai) time for display."""
+    return to_local(value).strftime(pattern) if value else ""
+
+
+def label(meta: Mapping[Any, tuple[str, ...]], key: Any, lang: str) -> str:
+    """zh/en label of a declared enum value; unknown values show as they are."""
+    pair = meta.get(key)
+    if not pair:
+        return str(key or "")
+    return pair[1] if lang == "en" else pair[0]
+
+
+def _consoles_for(subject: Subject | None) -> list[tuple[str, str, str]]:
+    if subject is None:
+        return []
+    return [(path, zh, en) for path, roles, zh, en in CONSOLES if subject.has(*roles)]
+
+
+def base_context(request: Request, subject: Subject | None = None) -> dict[str, Any]:
+    """What every template gets: language helpers, labels, the subject, the CSRF token and the menu."""
+    lang = language(request)
+
+    def t(zh: str, en: str) -> str:
+        return en if lang == "en" else zh
+
+    return {
+        "request": request, "lang": lang, "t": t, "subject": subject, "csrf": security.csrf_token(request),
+        "consoles": _consoles_for(subject), "fmt_dt": fmt_dt, "path": request.url.path,
+        "state_label": lambda s: label(STATE_META, s, lang),
+        "state_colour": lambda s: STATE_META.get(s, ("", "", "#999"))[2],
+        "channel_label": lambda c: label(CHANNEL_META, c, lang),
+        "appeal_label": lambda a: label(APPEAL_META, a, lang),
+        "grade_label": lambda g: label(GRADE_META, g, lang),
+        "satisfaction_label": lambda s: label(SATISFACTION_META, s, lang),
+        "role_label": lambda r: label(ROLE_LABELS, Role(r), lang) if r in set(Role) else r,
+        "STATE_META": STATE_META, "CHANNEL_META": CHANNEL_META, "APPEAL_META": APPEAL_META,
+        "SATISFACTION_META": SATISFACTION_META,
+    }
+
+
+def is_htmx(request: Request) -> bool:
+    """True for requests made by htmx (they get fragments, not whole pages)."""
+    return request.headers.get("hx-request") == "true"
+
+
+def render(request: Request, template: str, context: Mapping[str, Any] | None = None,
+           subject: Subject | None = None, status_code: int = 200) -> HTMLResponse:
+    """Render a template with the base context."""
+    ctx = base_context(request, subject)
+    ctx.update(context or {})
+    return templates.TemplateResponse(request, template, ctx, status_code=status_code)
+
+
+def field_errors(exc: ValidationFailed, lang: str) -> dict[str, str]:
+    """Field → message in the page language, for errors shown next to fields."""
+    return {name: (en if lang == "en" else zh) for name, (zh, en) in exc.fields.items()}
+
+
+def _error_page(request: Request, exc: DomainError) -> Response:
+    lang = language(request)
+    template = "_error_fragment.html" if is_htmx(request) else "error.html"
+    ctx = {"status": exc.status, "message": exc.en if lang == "en" else exc.zh, "code": exc.code}
+    if isinstance(exc, ValidationFailed):
+        ctx["fields"] = field_errors(exc, lang)
+    response = render(request, template, ctx, getattr(request.state, "subject", None), exc.status)
+    if is_htmx(request):
+        # htmx ignores 4xx bodies by default; show the message where the form asked for it.
+        response.status_code = 200
+        response.headers["HX-Reswap"] = "innerHTML"
+        response.headers["HX-Retarget"] = "#flash"
+    return response
+
+
+def _login_redirect(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    url = "/login?next=" + quote(target, safe="")
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+class PageRoute(APIRoute):
+    """Route class of every page: CSRF check on writes, `?lang=` cookie, HTML errors and login redirects."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """Wrap FastAPI's handler with the page concerns."""
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            new_token = security.prepare_csrf(request)
+            try:
+                if request.method not in {"GET", "HEAD", "OPTIONS"}:
+                    await security.check_csrf(request)
+                response = await original(request)
+            except security.LoginRequired:
+                response = _login_redirect(request)
+            except DomainError as exc:
+                response = _error_page(request, exc)
+            except RequestValidationError as exc:
+                log.info("malformed page request %s: %s", request.url.path, exc.errors())
+                response = _error_page(request, ValidationFailed(
+                    {"form": ("表单内容不完整或格式不正确", "The form is incomplete or malformed")}))
+            security.finish(request, response, new_token)
+            return response
+
+        return handler

@@ -1,0 +1,66 @@
+// CityLoop pages: small progressive enhancements; every page also works without this file.
+(function () {
+  "use strict";
+  var en = document.documentElement.lang === "en";
+
+  // Live deadline countdowns (the server renders the first value and the card colour).
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-deadline]").forEach(function (el) {
+      var left = Math.round((Date.parse(el.dataset.deadline) - now) / 1000);
+      var a = Math.abs(left), d = Math.floor(a / 86400), h = Math.floor(a % 86400 / 3600), m = Math.floor(a % 3600 / 60);
+      var span = en ? (d ? d + "d " + h + "h" : h + "h " + m + "m") : (d ? d + "天" + h + "小时" : h + "小时" + m + "分");
+      el.textContent = en ? (left >= 0 ? span + " left" : "overdue " + span) : (left >= 0 ? "还剩" + span : "超期" + span);
+      if (left < 0) { el.classList.remove("card-none", "card-yellow"); el.classList.add("card-red"); }
+    });
+  }
+  setInterval(tick, 30000);
+
+  document.addEventListener("click", function (ev) {
+    var t = ev.target.closest("[data-fill-category],[data-fill-address],[data-geolocate]");
+    if (!t) return;
+    if (t.dataset.fillCategory) {
+      var sel = document.getElementById("f-category_code");
+      if (sel) { sel.value = t.dataset.fillCategory; sel.dispatchEvent(new Event("change", {bubbles: true})); }
+    }
+    if (t.dataset.fillAddress) {
+      var addr = document.getElementById("f-address"), div = document.getElementById("f-division_code");
+      if (addr) addr.value = t.dataset.fillAddress;
+      if (div && t.dataset.fillDivision) {
+        // Pick the closest listed division (the select lists districts and streets).
+        var code = t.dataset.fillDivision;
+        while (code.length >= 4 && !div.querySelector('option[value="' + code + '"]')) code = code.slice(0, code.length > 9 ? 9 : code.length > 6 ? 6 : 4);
+        if (div.querySelector('option[value="' + code + '"]')) div.value = code;
+      }
+      t.remove();
+    }
+    if (t.dataset.geolocate !== undefined) locate(t);
+  });
+
+  function locate(btn) {
+    var out = document.getElementById(btn.dataset.out);
+    if (!navigator.geolocation) { if (out) out.textContent = en ? "Location unavailable" : "无法定位"; return; }
+    if (out) out.textContent = en ? "Locating…" : "定位中…";
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      var lng = pos.coords.longitude.toFixed(6), lat = pos.coords.latitude.toFixed(6);
+      document.getElementById(btn.dataset.lng).value = lng;
+      document.getElementById(btn.dataset.lat).value = lat;
+      if (out) out.textContent = lng + ", " + lat;
+    }, function () { if (out) out.textContent = en ? "Location refused or unavailable" : "定位失败或被拒绝"; },
+    {enableHighAccuracy: true, timeout: 10000});
+  }
+
+  // Ctrl/Cmd+Enter submits keyboard-heavy forms (the agent desk).
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+      var form = ev.target.closest && ev.target.closest("form[data-submit-shortcut]");
+      if (form) { ev.preventDefault(); form.requestSubmit(); }
+    }
+  });
+
+  // htmx: send the CSRF token with every request (also set on <body hx-headers>, kept here for forms outside).
+  document.addEventListener("htmx:configRequest", function (ev) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) ev.detail.headers["X-CSRF-Token"] = meta.content;
+  });
+})();

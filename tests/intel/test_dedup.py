@@ -1,0 +1,100 @@
+"""Near-duplicate index: candidates, decisions, evidence, incremental add/remove."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cityloop.intel.dedup import DedupParams, DuplicateIndex, find_pairs
+
+T0 = datetime(2024, 6, 3, 9, 0)
+GARBAGE = "西湖区文三路12号小区门口垃圾堆放三天无人清理，臭味很大，苍蝇乱飞"
+GARBAGE_AGAIN = "西湖区文三路12号小区门口垃圾堆放了三天没人清理，臭味很大苍蝇乱飞！"
+BIKES = "南山区科技园地铁站B出口附近共享单车乱停放，严重影响行人通行"
+NOISE = "滨江区江南大道工地夜间施工噪音扰民，凌晨两点还在打桩"
+CORPUS = [GARBAGE, BIKES, NOISE, "朝阳区望京街道路灯不亮已经一周", "海淀区中关村大街人行道破损严重"]
+
+
+def _index(**kw: object) -> DuplicateIndex:
+    ix = DuplicateIndex(**kw)  # type: ignore[arg-type]
+    ix.add(1, GARBAGE, 120.1300, 30.2800, T0, "env", "caller-a")
+    ix.add(2, BIKES, 113.9500, 22.5400, T0, "traffic", "caller-b")
+    ix.add(3, NOISE, 120.2100, 30.2100, T0, "env", "caller-c")
+    return ix
+
+
+def test_rewording_of_an_open_case_is_suggested_with_evidence() -> None:
+    result = _index().query(GARBAGE_AGAIN, 120.1301, 30.2801, T0 + timedelta(hours=5), "env", "caller-z")
+    assert [m.id for m in result.matches] == [1]
+    match = result.matches[0]
+    assert match.decision == "suggest"
+    assert 0.5 <= match.similarity < 0.85
+    assert match.distance_m is not None
+    assert match.distance_m < 50
+    assert match.hours_apart == 5.0
+    assert "文三路" in match.shared_keywords
+    assert not match.same_caller
+
+
+def test_identical_text_nearby_and_recent_is_auto_merged() -> None:
+    result = _index().query(GARBAGE, 120.1300, 30.2800, T0 + timedelta(hours=1), "env")
+    assert result.auto_merge is not None
+    assert result.auto_merge.id == 1
+
+
+def test_distance_and_time_window_filter_per_category() -> None:
+    ix = _index(per_category={"env": DedupParams(max_distance_m=100, window_hours=24)})
+    far = ix.query(GARBAGE, 120.1350, 30.2800, T0, "env")  # ≈480 m
+    late = ix.query(GARBAGE, 120.1300, 30.2800, T0 + timedelta(days=3), "env")
+    other_category = ix.query(GARBAGE, 120.1350, 30.2800, T0, "traffic")
+    assert far.matches == []
+    assert late.matches == []
+    assert [m.id for m in other_category.matches] == [1]
+
+
+def test_far_apart_identical_text_is_only_suggested_not_merged() -> None:
+    result = _index().query(GARBAGE, 120.1350, 30.2800, T0, "env")
+    assert [m.decision for m in result.matches] == ["suggest"]
+
+
+def test_repeat_caller_is_flagged_even_for_another_issue() -> None:
+    result = _index().query("我家楼下的路灯坏了", caller="caller-a")
+    assert result.repeat_caller_ids == [1]
+    same = _index().query(GARBAGE_AGAIN, caller="caller-a")
+    assert same.matches[0].same_caller
+
+
+def test_unrelated_and_empty_texts_find_nothing() -> None:
+    ix = _index()
+    assert ix.query("教育局关于中考加分政策的咨询").matches == []
+    assert ix.query("？？！！").matches == []
+
+
+def test_remove_and_readd() -> None:
+    ix = _index()
+    assert ix.remove(1)
+    assert not ix.remove(1)
+    assert ix.query(GARBAGE).matches == []
+    ix.add(1, GARBAGE)
+    assert [m.id for m in ix.query(GARBAGE).matches] == [1]
+    assert len(ix) == 3
+
+
+def test_find_pairs_reports_later_against_earlier() -> None:
+    rows = [("b", GARBAGE_AGAIN, T0 + timedelta(hours=2)), ("a", GARBAGE, T0), ("c", BIKES, T0)]
+    pairs = find_pairs(rows)
+    assert [(p.id, p.duplicate_of) for p in pairs] == [("b", "a")]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.text(alphabet="垃圾清理路灯噪音施工小区门口西湖区文三路停车单车", min_size=3, max_size=40))
+def test_adding_then_removing_a_case_leaves_queries_unchanged(extra: str) -> None:
+    ix = DuplicateIndex()
+    for i, text in enumerate(CORPUS):
+        ix.add(i, text)
+    before = [ix.query(q, keywords=False) for q in CORPUS]
+    ix.add("extra", extra)
+    ix.remove("extra")
+    assert [ix.query(q, keywords=False) for q in CORPUS] == before
