@@ -12,7 +12,7 @@ fi
 stamp=.venv/.cityloop-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "» installing Python packages"
-  .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+  .venv/bin/pip install -q --disable-pip-version-check -e '.[dev,gis]'
   touch "$stamp"
 fi
 

@@ -21,16 +21,17 @@ def _fail(err: DomainError) -> typer.Exit:
 
 @grids_app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="GeoJSON FeatureCollection.")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                         help="GeoJSON; .shp/.zip/.gpkg/.fgb with the gis extra (pyogrio).")],
     crs: Annotated[str | None, typer.Option(help="Coordinates of the file: wgs84, gcj02, bd09 or cgcs2000.")] = None,
     keep_good: Annotated[bool, typer.Option("--keep-good", help="Import the good features, skip bad ones.")] = False,
 ) -> None:
     """Import grids; by default nothing is written if any feature is bad."""
-    from cityloop.areas import grids
+    from cityloop.areas import grid_files, grids
     from cityloop.kit.db import session_scope
 
-    data = json.loads(file.read_text(encoding="utf-8"))
     try:
+        data = grid_files.read_collection(file)
         with session_scope() as session:
             report = grids.import_geojson(session, SYSTEM, data, crs, keep_good)
     except DomainError as err:
@@ -40,20 +41,24 @@ def import_command(
 
 @grids_app.command("export")
 def export_command(
-    out: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Write here instead of standard output; .shp/.gpkg/.fgb need the gis extra.")] = None,
     division: Annotated[str | None, typer.Option(help="Only grids under this division code.")] = None,
     include_retired: Annotated[bool, typer.Option("--include-retired")] = False,
 ) -> None:
     """Export grids as a WGS84 GeoJSON FeatureCollection."""
-    from cityloop.areas import grids
+    from cityloop.areas import grid_files, grids
     from cityloop.kit.db import session_scope
 
     with session_scope() as session:
-        text = json.dumps(grids.export_geojson(session, SYSTEM, division, include_retired), ensure_ascii=False)
+        collection = grids.export_geojson(session, SYSTEM, division, include_retired)
     if out is None:
-        typer.echo(text)
-    else:
-        out.write_text(text, encoding="utf-8")
+        typer.echo(json.dumps(collection, ensure_ascii=False))
+        return
+    try:
+        grid_files.write_collection(collection, out)
+    except DomainError as err:
+        raise _fail(err) from None
 
 
 @grids_app.command("validate")
