@@ -81,10 +81,10 @@ def test_elements_link_to_their_standard_address_and_building(city: Session) -> 
 
 def test_intake_with_only_an_address_gets_the_grid_of_the_matching_standard_address(city: Session) -> None:
     locate.register()
-    assert locate.locate(city, _case("西湖区保俶路12号3幢")) == (COMMUNITY_A, A2)
-    assert locate.locate(city, _case("杭州市西湖区保俶路10号")) == (COMMUNITY_A, A1)
+    assert locate.locate(city, _case("西湖区保俶路12号3幢")) == (COMMUNITY_A, A2, *IN_A2)
+    assert locate.locate(city, _case("杭州市西湖区保俶路10号")) == (COMMUNITY_A, A1, *IN_A1)
     # No standard address matches: the standardiser still gives the division, but there is no point or grid.
-    assert locate.locate(city, _case("杭州市西湖区保俶路99号")) == ("330106", None)
+    assert locate.locate(city, _case("杭州市西湖区保俶路99号")) == ("330106", None, None, None)
 
 
 def test_intake_files_the_case_in_the_grid(db: Session, world: Any) -> None:
@@ -97,16 +97,21 @@ def test_intake_files_the_case_in_the_grid(db: Session, world: Any) -> None:
     standard_addresses.register()
     try:
         case = file_case(db, world.subjects["agent"], location={"address": "西湖区保俶路12号3幢"})
+        located = file_case(db, world.subjects["agent"], location={"address": "西湖区保俶路12号", "lng": 120.131,
+                                                                   "lat": 30.262})
     finally:
         standard_addresses.unregister()
     assert (case.division_code, case.grid_code) == (COMMUNITY_A, A2)
+    # The geocoded point is kept so the case shows on the map; a point the caller gave is never replaced.
+    assert (case.lng, case.lat, case.suggestions.get("geocoded")) == (*IN_A2, True)
+    assert (located.lng, located.lat, located.suggestions.get("geocoded")) == (120.131, 30.262, None)
 
 
 def test_an_import_refreshes_the_cached_table(city: Session) -> None:
     assert locate.locate(city, _case("西湖区曙光路5号"))[1] is None
     elements.import_file(city, ADMIN, ElementKind.ADDRESSES,
                          table(HEADER, ["浙江省杭州市西湖区北山街道曙光路5号", *IN_A2]), "a.csv")
-    assert locate.locate(city, _case("西湖区曙光路5号")) == (COMMUNITY_A, A2)
+    assert locate.locate(city, _case("西湖区曙光路5号"))[:2] == (COMMUNITY_A, A2)
 
 
 def test_search_suggests_addresses_by_area(city: Session) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from cityloop.areas import grid_index
 from cityloop.areas.address import Geocoder, standardize
+from cityloop.cases.intake import Placement
 from cityloop.cases.schemas import CaseIn
 from cityloop.config import get_settings
 
@@ -34,15 +35,15 @@ def _geocoder(session: Session) -> Geocoder | None:
     return None
 
 
-def locate(session: Session, data: CaseIn) -> tuple[str | None, str | None]:
-    """(division_code, grid_code) of a new case from its point or, failing that, its address text."""
+def locate(session: Session, data: CaseIn) -> Placement:
+    """Division and grid of a new case from its point or, failing that, its address text (then with its point)."""
     loc = data.location
     if loc.lng is not None and loc.lat is not None:
         found = grid_index.lookup(session, loc.lng, loc.lat)
         if found is not None:
-            return found[1], found[0]
+            return Placement(found[1], found[0])
     if not loc.address:
-        return None, None
+        return Placement(None, None)
     city = get_settings().city_code
     address = standardize(loc.address, within=city, table=_geocoder(session))
     division = division_of(address.division_code)
@@ -50,11 +51,12 @@ def locate(session: Session, data: CaseIn) -> tuple[str | None, str | None]:
         # A place named in another city cannot be filed here; let intake fall back to the city itself.
         division = None
     grid = address.grid_code
-    if address.lng is not None and address.lat is not None:
-        found = grid_index.lookup(session, address.lng, address.lat)
-        if found is not None:
-            return found[1], found[0]
-    return division, grid
+    if address.lng is None or address.lat is None:
+        return Placement(division, grid)
+    found = grid_index.lookup(session, address.lng, address.lat)
+    if found is not None:
+        return Placement(found[1], found[0], address.lng, address.lat)
+    return Placement(division, grid, address.lng, address.lat)
 
 
 def register() -> None:

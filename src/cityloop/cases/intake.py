@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,8 +24,18 @@ from cityloop.kit.clock import utcnow
 from cityloop.kit.crypto import blind_index, encrypt
 from cityloop.kit.errors import Forbidden, ValidationFailed
 
+
+class Placement(NamedTuple):
+    """Where a locator put a new case; `lng`/`lat` only when it geocoded an address (the caller gave no point)."""
+
+    division_code: str | None
+    grid_code: str | None
+    lng: float | None = None
+    lat: float | None = None
+
+
 # Hooks filled by other modules at start-up (areas: locate; intel: suggest a category).
-Locator = Callable[[Session, CaseIn], tuple[str | None, str | None]]
+Locator = Callable[[Session, CaseIn], Placement]
 Suggester = Callable[[Session, CaseIn], tuple[str | None, dict[str, object]]]
 locators: list[Locator] = []
 suggesters: list[Suggester] = []
@@ -74,10 +85,11 @@ def _namespaced(subject: Subject, key: str) -> str:
 def _build(session: Session, subject: Subject, data: CaseIn, key: str | None) -> Case:
     now = utcnow()
     received_at = data.received_at or now
-    division_code, grid_code = _locate(session, subject, data)
+    division_code, grid_code, point = _locate(session, subject, data)
     # Suggesters (unit from history) need the located area too.
     data = data.model_copy(update={"location": data.location.model_copy(
         update={"division_code": division_code, "grid_code": grid_code})})
+    lng, lat = point if point else (data.location.lng, data.location.lat)
     version_id = active_version_id(session)
     category_code, suggestions = _categorise(session, data, version_id)
     route = routing.route(session, version_id, category_code, division_code, data.appeal_type, grid_code)
@@ -89,14 +101,14 @@ def _build(session: Session, subject: Subject, data: CaseIn, key: str | None) ->
         reporter_name=encrypt(data.reporter.name), reporter_phone=encrypt(data.reporter.phone),
         reporter_id_number=encrypt(data.reporter.id_number), reporter_phone_index=blind_index(data.reporter.phone),
         reporter_user_id=subject.id if Role.CITIZEN in subject.roles and subject.kind == "user" else None,
-        address=data.location.address or "", lng=data.location.lng, lat=data.location.lat,
+        address=data.location.address or "", lng=lng, lat=lat,
         division_code=division_code, grid_code=grid_code, category_code=category_code,
         taxonomy_version_id=version_id, grade=data.grade or route.grade,
         sign_limit=route.sign_limit, sign_unit=route.sign_unit, handle_limit=route.handle_limit,
         handle_unit=route.handle_unit, received_at=received_at,
         dispatch_deadline=received_at + timedelta(minutes=get_settings().dispatch_limit_minutes),
         deadline=cal.add(received_at, route.handle_limit, LimitUnit(route.handle_unit)),
-        suggestions={**suggestions, "route": route.reason}, tags=data.tags,
+        suggestions={**suggestions, "route": route.reason, **({"geocoded": True} if point else {})}, tags=data.tags,
         attachments=[a.model_dump() for a in data.attachments], state=State.RECEIVED,
     )
     if route.unit_id is not None:
@@ -112,15 +124,20 @@ def _auto_dispatch(case: Case, unit_id: int, sign_deadline: datetime) -> None:
     case.sign_deadline = sign_deadline
 
 
-def _locate(session: Session, subject: Subject, data: CaseIn) -> tuple[str, str | None]:
+def _locate(session: Session, subject: Subject,
+            data: CaseIn) -> tuple[str, str | None, tuple[float, float] | None]:
+    """(division, grid, geocoded point or None): what the caller gave, completed by the locators."""
     loc = data.location
     division_code, grid_code = loc.division_code, loc.grid_code
+    point: tuple[float, float] | None = None
     # Locators fill what is missing: a division from an address or a point, a grid from a point.
     if not division_code or (not grid_code and loc.lng is not None):
         for locator in locators:
-            found_division, found_grid = locator(session, data)
-            division_code = division_code or found_division
-            grid_code = grid_code or found_grid
+            found = locator(session, data)
+            division_code = division_code or found.division_code
+            grid_code = grid_code or found.grid_code
+            if point is None and loc.lng is None and found.lng is not None and found.lat is not None:
+                point = (found.lng, found.lat)
             if division_code and (grid_code or loc.lng is None):
                 break
     city = get_settings().city_code
@@ -132,7 +149,7 @@ def _locate(session: Session, subject: Subject, data: CaseIn) -> tuple[str, str 
         division_code.startswith(subject.scope) or subject.scope.startswith(division_code)
     ):
         raise Forbidden("不能为本辖区以外的地点立案", "Cannot file a case outside your area")
-    return division_code, grid_code
+    return division_code, grid_code, point
 
 
 def _categorise(session: Session, data: CaseIn, version_id: int | None) -> tuple[str | None, dict[str, object]]:
