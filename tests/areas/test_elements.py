@@ -198,8 +198,8 @@ def test_the_code_stays_when_an_element_moves_or_its_grid_is_merged(city: Sessio
     code = report.created[0]
     moved = elements.move(city, ADMIN, ElementKind.COMPONENTS, code, *IN_A2)
     assert (moved["code"], moved["grid_code"]) == (code, A2)
-    merged = grids.merge(city, ADMIN, [A1, A2])
-    assert elements.regrid(city, ADMIN, [A1, A2]) == 1
+    merged = grids.merge(city, ADMIN, [A1, A2])  # re-grids the elements of the retired grids
+    assert elements.regrid(city, ADMIN, [A1, A2]) == 0
     component = repo.element_by_code(city, ADMIN, Component, code)
     assert component is not None
     assert (component.code, component.grid_code) == (code, merged.code)

@@ -360,7 +360,7 @@ def _pieces_given(original: BaseGeometry, parts: list[dict[str, Any]]) -> list[B
 
 def _replace(session: Session, subject: Subject, old: list[Grid], new: list[Grid], action: GridAction, note: str,
              at: Any) -> None:
-    """Retire `old`, give `new` the old grids' workers, record the change and commit."""
+    """Retire `old`, give `new` the old grids' workers, record the change, commit, then re-grid elements."""
     workers = repo.workers_of(session, [g.code for g in old])
     users = sorted({u for ids in workers.values() for u in ids})
     for grid in old:
@@ -371,6 +371,11 @@ def _replace(session: Session, subject: Subject, old: list[Grid], new: list[Grid
     _record(session, subject, action, [g.code for g in old], [g.code for g in new], note)
     session.commit()
     grid_index.invalidate()
+    # Elements and standard addresses follow their points into the new grids (cases keep the grid they were filed
+    # in). A failure here leaves them in the retired grids, where `cityloop elements regrid` picks them up.
+    from cityloop.areas import elements
+
+    elements.regrid(session, subject, [g.code for g in old])
 
 
 def assign_worker(session: Session, subject: Subject, code: str, user_id: int) -> None:
