@@ -75,12 +75,13 @@ def register_hooks() -> None:
     """Plug the areas and intel modules into intake and the workflow (idempotent)."""
     from cityloop.areas.locate import register as register_locator
     from cityloop.areas.standard_addresses import register as register_address_table
-    from cityloop.intel import corrections, suggest
+    from cityloop.intel import corrections, live, suggest
 
     register_locator()
     register_address_table()
     suggest.register()
     corrections.register()
+    live.register()
 
 
 def create_app() -> FastAPI:

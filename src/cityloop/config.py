@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     classify_threshold: float = Field(
         default=0.6, description="Confidence below which a suggested category is not applied automatically."
     )
+    dedup_auto_merge: bool = Field(
+        default=True, description="Merge a new case into an open one it surely repeats (text ≥ 0.85 similar, "
+        "≤ 200 m, ≤ 72 h); otherwise duplicates are only suggested to the dispatcher.")
     model_dir: Path = Field(
         default=ROOT / "var" / "models", description="Where trained classification models are kept."
     )

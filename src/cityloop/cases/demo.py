@@ -30,7 +30,7 @@ from cityloop.cases import demo_texts as tx
 from cityloop.cases import routing, sla
 from cityloop.cases.calendar_source import calendar
 from cityloop.cases.demo_plan import HISTORY_DAYS, CasePlan, communities, generate, person
-from cityloop.cases.intake import intake
+from cityloop.cases.intake import after_intake_paused, intake
 from cityloop.cases.models import Case
 from cityloop.cases.schemas import ActionIn, CaseIn
 from cityloop.cases.states import State
@@ -114,7 +114,8 @@ def seed(session: Session, cases: int = 5000, seed: int = 42, now: datetime | No
             seed_grids(work)  # after the users, so each street's grid workers get its grids
             work.commit()
             seed_elements(work, seed)
-            held = _simulate(work, city, generate(cases, seed, now), now)
+            with after_intake_paused():  # the plan scripts its own merges; no auto-merge may pre-empt them
+                held = _simulate(work, city, generate(cases, seed, now), now)
             clock.freeze(now)
             sla.sweep(work, now)
     finally:

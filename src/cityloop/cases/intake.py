@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -37,8 +39,15 @@ class Placement(NamedTuple):
 # Hooks filled by other modules at start-up (areas: locate; intel: suggest a category).
 Locator = Callable[[Session, CaseIn], Placement]
 Suggester = Callable[[Session, CaseIn], tuple[str | None, dict[str, object]]]
+# Screeners add evidence to a built, not yet stored case (intel: duplicate candidates); they must not raise.
+Screener = Callable[[Session, Case], dict[str, object]]
+# After-intake hooks act on a stored case (intel: auto-merge a sure duplicate); they must not raise.
+AfterIntake = Callable[[Session, Case], None]
 locators: list[Locator] = []
 suggesters: list[Suggester] = []
+screeners: list[Screener] = []
+after_intake: list[AfterIntake] = []
+_paused = threading.local()
 
 _LOOKUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -63,7 +72,21 @@ def intake(session: Session, subject: Subject, data: CaseIn, idempotency_key: st
         return existing, False
     _record_intake_events(session, subject, case)
     session.commit()
+    if not getattr(_paused, "after_intake", False):
+        for hook in after_intake:
+            hook(session, case)
     return case, True
+
+
+@contextmanager
+def after_intake_paused() -> Iterator[None]:
+    """Within this block (this thread) the after-intake hooks do not run: demo seeding scripts its own merges."""
+    previous = getattr(_paused, "after_intake", False)
+    _paused.after_intake = True
+    try:
+        yield
+    finally:
+        _paused.after_intake = previous
 
 
 def _lookup_code() -> str:
@@ -113,6 +136,8 @@ def _build(session: Session, subject: Subject, data: CaseIn, key: str | None) ->
     )
     if route.unit_id is not None:
         _auto_dispatch(case, route.unit_id, cal.add(received_at, route.sign_limit, LimitUnit(route.sign_unit)))
+    for screen in screeners:
+        case.suggestions = {**case.suggestions, **screen(session, case)}
     session.add(case)
     return case
 

@@ -44,6 +44,7 @@ class DuplicateHint:
 
     case: CaseOut
     score: float
+    evidence: dict[str, Any] | None = None
 
 
 def suggest_categories(session: Session, title: str, content: str, limit: int = 3) -> list[CategoryHint]:
@@ -127,6 +128,22 @@ def duplicate_candidates(session: Session, subject: Subject, title: str, content
         if score >= DUPLICATE_MIN_SCORE:
             scored.append(DuplicateHint(item, round(score, 1)))
     return sorted(scored, key=lambda d: -d.score)[:limit]
+
+
+def case_duplicates(session: Session, subject: Subject, case: CaseOut, lang: str = "zh",
+                    limit: int = 5) -> list[DuplicateHint]:
+    """Candidates found by the intake screener (with evidence) first, then recent look-alikes by fuzzy match."""
+    hints = []
+    for found in (case.suggestions or {}).get("duplicates", [])[:limit]:
+        other = cases_repo.get_case(session, subject, int(found["case_id"]))
+        if other is None or other.state not in {str(s) for s in OPEN_STATES | {State.COMPLETED}}:
+            continue  # outside the caller's area, or closed since
+        hints.append(DuplicateHint(cases.present(session, subject, other, lang),
+                                   round(100 * float(found["similarity"]), 1), found))
+    seen = {h.case.id for h in hints}
+    fuzzy = duplicate_candidates(session, subject, case.title, case.content, case.location.get("division_code"),
+                                 (case.category or {}).get("code"), exclude_id=case.id, limit=limit)
+    return (hints + [h for h in fuzzy if h.case.id not in seen])[:limit]
 
 
 def active_version_id(session: Session) -> int | None:

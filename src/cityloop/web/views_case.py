@@ -40,9 +40,7 @@ def case_context(session: Session, subject: Subject, case_id: int, lang: str,
         ctx["units"] = lookup_service.units(session)
         ctx["suggested_unit"] = slots.suggest_unit(session, case)
     if subject.has(*_SUGGESTING_ROLES) and "merge" in case.allowed_actions:
-        ctx["duplicates"] = slots.duplicate_candidates(
-            session, subject, case.title, case.content, case.location.get("division_code"),
-            (case.category or {}).get("code"), exclude_id=case.id)
+        ctx["duplicates"] = slots.case_duplicates(session, subject, case, lang)
     return ctx
 
 
