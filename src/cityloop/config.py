@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     dedup_auto_merge: bool = Field(
         default=True, description="Merge a new case into an open one it surely repeats (text ≥ 0.85 similar, "
         "≤ 200 m, ≤ 72 h); otherwise duplicates are only suggested to the dispatcher.")
+    dedup_category_params: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="Duplicate thresholds per category code or code prefix, as JSON, e.g. "
+        '`{"0101": {"suggest_threshold": 0.6, "max_distance_m": 300}}` (fields of `intel.dedup.DedupParams`).')
     model_dir: Path = Field(
         default=ROOT / "var" / "models", description="Where trained classification models are kept."
     )

@@ -106,3 +106,16 @@ def test_an_emptied_event_table_rebuilds_the_index(db: Session, world: Any, hook
     index = live.index(db)
     live._live.event_mark += 1000  # type: ignore[union-attr]  # the feed now looks shorter than what was read
     assert live.index(db) is not index
+
+
+def test_thresholds_can_be_tuned_per_category_prefix(db: Session, world: Any, hooks: Any,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # The builders' cases are in category 010101: a prefix "01" rule with an unreachable threshold silences them.
+    strict = '{"01": {"suggest_threshold": 1.01, "auto_merge_threshold": 1.01}}'
+    monkeypatch.setenv("CITYLOOP_DEDUP_CATEGORY_PARAMS", strict)
+    get_settings.cache_clear()
+    agent = world.subjects["agent"]
+    file_case(db, agent, **NOISE)
+    assert "duplicates" not in file_case(db, agent, **SAME_NOISE).suggestions
+    assert live.index(db).params_for("010101").suggest_threshold == pytest.approx(1.01)
+    assert live.index(db).params_for("020101").suggest_threshold == pytest.approx(0.5)

@@ -235,8 +235,13 @@ class DuplicateIndex:
         return case_id in self._slot_of
 
     def params_for(self, category: str | None) -> DedupParams:
-        """Return the thresholds of a category (defaults when it has none)."""
-        return self.per_category.get(category or "", self.params)
+        """Return the thresholds of a category or of its nearest tuned ancestor code (defaults when none)."""
+        code = category or ""
+        while code:
+            if code in self.per_category:
+                return self.per_category[code]
+            code = code[:-1]
+        return self.params
 
     def _band_keys(self, sig: np.ndarray) -> np.ndarray:
         rows = sig.astype(np.uint64).reshape(self.bands, self.rows)

@@ -17,7 +17,7 @@ from cityloop.cases.repository import scoped_cases
 from cityloop.cases.states import State
 from cityloop.config import get_settings
 from cityloop.intel import reply_quality
-from cityloop.intel.dedup import DuplicateIndex, Match, QueryResult
+from cityloop.intel.dedup import DedupParams, DuplicateIndex, Match, QueryResult
 from cityloop.kit.auth import SYSTEM
 from cityloop.kit.clock import utcnow
 from cityloop.kit.db import cache_clearers
@@ -62,7 +62,8 @@ def _last_event_id(session: Session) -> int:
 
 def warm(session: Session) -> DuplicateIndex:
     """Build an index of all open cases (system scope: duplicates cross unit lines)."""
-    index = DuplicateIndex()
+    tuned = {code: DedupParams(**values) for code, values in get_settings().dedup_category_params.items()}
+    index = DuplicateIndex(per_category=tuned)
     stmt = scoped_cases(SYSTEM).where(Case.state.in_(_OPEN)).order_by(Case.id)
     for case in session.scalars(stmt.execution_options(yield_per=_BATCH)):
         _add(index, case)

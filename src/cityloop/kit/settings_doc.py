@@ -12,7 +12,7 @@ def settings_table() -> str:
     """Markdown table: environment variable, default, description — one row per setting."""
     rows = ["| Variable | Default | Description |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
-        default = field.default
+        default = field.get_default(call_default_factory=True)
         shown = "(repo)/var" + str(default).split("/var", 1)[1] if "/var" in str(default) else repr(default)
         rows.append(f"| `CITYLOOP_{name.upper()}` | `{shown}` | {field.description or ''} |")
     return "\n".join(rows)
