@@ -181,6 +181,8 @@ def test_grid_worker_verifies_on_a_phone(browser: Any, server: dict[str, Any], s
         phone.login("grid_worker")
         page = phone.page
         assert page.url.endswith("/grid")
+        # The worker's grids are drawn under the tasks (fetched from the scoped grids API).
+        page.wait_for_function("+(document.getElementById('grid-map').dataset.grids || 0) > 0")
         phone.shot("grid-phone")
         task = page.locator("article", has_text=TITLE)
         task.locator("button", has_text="核查通过").click()

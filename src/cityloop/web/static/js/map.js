@@ -58,13 +58,45 @@
     });
   }
 
+  function gridLayer(collection, mine) {
+    // Grid polygons under the points: the worker's own grids stand out, the others are faint outlines.
+    return L.geoJSON(collection, {
+      style: function (f) {
+        var own = mine && ((f.properties || {}).workers || []).indexOf(mine) >= 0;
+        return {color: own ? "#389e0d" : "#8c8c8c", weight: own ? 2 : 1, fillColor: "#52c41a", fillOpacity: own ? 0.12 : 0.02};
+      },
+      onEachFeature: function (f, layer) {
+        var p = f.properties || {};
+        layer.bindTooltip((p.name || "") + " " + (p.code || ""), {sticky: true});
+      }
+    });
+  }
+
+  function addGrids(map, el, pointsLayer) {
+    fetch(el.dataset.gridsSrc, {credentials: "same-origin", headers: {Accept: "application/json"}})
+      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+      .then(function (fc) {
+        var mine = +el.dataset.gridsMine || 0, layer = gridLayer(fc, mine).addTo(map);
+        layer.bringToBack();
+        el.dataset.grids = String(fc.features.length);
+        if (!fc.features.length) return;
+        // Frame the worker's own grids (all grids when none is theirs) together with the task points.
+        var own = fc.features.filter(function (f) { return ((f.properties || {}).workers || []).indexOf(mine) >= 0; });
+        var bounds = L.geoJSON({type: "FeatureCollection", features: own.length ? own : fc.features}).getBounds();
+        if (pointsLayer) bounds.extend(pointsLayer.getBounds());
+        map.fitBounds(bounds.pad(0.05));
+      })
+      .catch(function () { el.dataset.grids = "error"; });
+  }
+
   function staticPoints(el, features) {
     var map = blankMap(el), layer = pointLayer({type: "FeatureCollection", features: features}).addTo(map);
     if (features.length) map.fitBounds(layer.getBounds().pad(0.3), {maxZoom: 15});
+    if (el.dataset.gridsSrc) addGrids(map, el, features.length ? layer : null);
     return map;
   }
 
-  window.CityMap = {blankMap: blankMap, pointLayer: pointLayer};
+  window.CityMap = {blankMap: blankMap, pointLayer: pointLayer, gridLayer: gridLayer};
 
   function init(scope) {
     // Each map element is set up once; htmx swaps bring new ones, so this runs again after every swap.
