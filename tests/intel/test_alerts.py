@@ -189,3 +189,34 @@ def test_scan_task_runs_in_its_own_session(db: Session, world: World) -> None:
     assert db.scalar(select(Alert.id)) is not None
     assert alerts.scan(db, at(SPIKE_DAY, 20)).created == 0
     assert SYSTEM.has(Role.SUPERVISOR)
+
+
+def test_supervisor_acts_on_alerts_from_the_board(db: Session, world: World, engine: object) -> None:
+    from cityloop.app import create_app
+    from cityloop.web.security import CSRF_COOKIE
+
+    seed_spike(db, world)
+    scan_spike_day(db)
+    alert = db.scalars(select(Alert)).one()
+    with TestClient(create_app()) as c:
+        c.get("/login")
+        token = c.cookies[CSRF_COOKIE]
+        c.post("/login", data={"username": "supervisor", "password": PASSWORD, "csrf_token": token})
+        board = c.get("/supervise").text
+        assert f'action="/supervise/alerts/{alert.id}/acknowledge"' in board
+        done = c.post(f"/supervise/alerts/{alert.id}/acknowledge", data={"csrf_token": token},
+                      follow_redirects=False)
+        assert done.status_code == 303
+        db.expire_all()
+        assert db.get(Alert, alert.id).state == AlertState.ACKNOWLEDGED  # type: ignore[union-attr]
+        board = c.get("/supervise").text
+        assert f'action="/supervise/alerts/{alert.id}/acknowledge"' not in board
+        assert f'action="/supervise/alerts/{alert.id}/resolve"' in board
+        forged = c.post(f"/supervise/alerts/{alert.id}/resolve", data={}, follow_redirects=False)
+        assert forged.status_code in (400, 403)  # no CSRF token
+        bogus = c.post(f"/supervise/alerts/{alert.id}/explode", data={"csrf_token": token}, follow_redirects=False)
+        assert bogus.status_code in (400, 422)
+        c.post(f"/supervise/alerts/{alert.id}/resolve", data={"csrf_token": token, "note": "已清理"})
+        db.expire_all()
+        assert db.get(Alert, alert.id).state == AlertState.RESOLVED  # type: ignore[union-attr]
+        assert f'data-alert="{alert.id}"' not in c.get("/supervise").text

@@ -13,6 +13,7 @@ from cityloop.cases import service as cases
 from cityloop.cases.schemas import CaseOut
 from cityloop.cases.states import State
 from cityloop.kit.auth import Subject
+from cityloop.kit.errors import ValidationFailed
 from cityloop.web import queues
 from cityloop.web.cockpit_data import slot_function
 
@@ -73,3 +74,18 @@ def warnings(session: Session, subject: Subject) -> list[dict[str, Any]]:
     except Exception:  # a slot must never break the board
         log.warning("warnings slot failed", exc_info=True)
         return []
+
+
+def act_on_alert(session: Session, subject: Subject, alert_id: int, action: str, note: str = "") -> bool:
+    """Apply an alert action through the intelligence module; False when that module is not installed."""
+    act = slot_function("cityloop.intel.alerts", "act")
+    if act is None:
+        return False
+    from cityloop.intel.alert_models import AlertAction  # present whenever the slot is
+
+    try:
+        chosen = AlertAction(action)
+    except ValueError:
+        raise ValidationFailed({"action": (f"未知操作 {action}", f"Unknown action {action}")}) from None
+    act(session, subject, alert_id, chosen, note)
+    return True

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
 
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.deps import DbSession, Lang
-from cityloop.web import exports, lookup_service, queues, supervise_service
+from cityloop.kit.errors import NotFound
+from cityloop.web import exports, forms, lookup_service, queues, supervise_service
 from cityloop.web.display import countdown
 from cityloop.web.pages import PageRoute, render
 from cityloop.web.security import require
@@ -39,3 +41,12 @@ def export(request: Request, session: DbSession, subject: Supervisor, lang: Lang
     """Overdue cases as CSV or XLSX (personal data masked for supervisors)."""
     items = queues.overdue(session, subject, lang, _filters(request)).items
     return exports.cases_download(items, fmt, "overdue", lang)
+
+
+@router.post("/supervise/alerts/{alert_id}/{action}")
+def alert_action(alert_id: int, action: str, session: DbSession, subject: Supervisor, form: forms.Form) -> Response:
+    """Acknowledge, resolve or dismiss an early-warning alert from the board."""
+    note = forms.fields(form).get("note", "")[:500]
+    if not supervise_service.act_on_alert(session, subject, alert_id, action, note):
+        raise NotFound("预警功能未启用", "Early warnings are not available")
+    return RedirectResponse("/supervise#warnings", status_code=303)
