@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select, text
 
 from builders import DISTRICT, STREET, case_in, file_case
@@ -154,3 +155,17 @@ def test_location_outside_scope_of_a_street_agent_is_forbidden(db, world, client
     resp = client.post("/api/v1/cases", json=_payload(location={"division_code": "330105001"}),
                        headers=auth("grid_worker"))
     assert resp.status_code == 403
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x", "//evil.example/x",
+                                 "/files/..\\x"])
+def test_attachment_links_must_be_our_files_or_web_addresses(url: str) -> None:
+    from pydantic import ValidationError
+
+    from cityloop.cases.schemas import ActionIn, AttachmentIn
+
+    with pytest.raises(ValidationError):
+        AttachmentIn(name="p.png", content_type="image/png", size=1, url=url)
+    with pytest.raises(ValidationError):
+        ActionIn.model_validate({"attachments": [{"name": "p", "content_type": "image/png", "size": 1, "url": url}]})
+    assert AttachmentIn(name="p", content_type="image/png", size=1, url="/files/ab.png").url == "/files/ab.png"

@@ -111,9 +111,17 @@ def test_grid_worker_verifies_and_reports(as_user: Browser, db: Session, world: 
     perform(db, world.subjects["street_handler"], case_id, "complete", ActionIn(reply="已处理"))
     c = as_user("grid_worker")
     assert f'id="task-{case_id}"' in c.get("/grid").text
-    r = post(c, f"/cases/{case_id}/act/verify", {"passed": "true", "back": "/grid"})
+    r = post(c, f"/cases/{case_id}/act/verify", {"passed": "true", "back": "/grid"},
+             files={"photo": ("site.jpg", b"\xff\xd8\xff\xe0" + b"1" * 32, "image/jpeg")})
     assert r.headers["location"] == "/grid"
-    assert case_detail(db, world.subjects["dispatcher"], case_id).state == "verified"
+    verified = case_detail(db, world.subjects["dispatcher"], case_id)
+    assert verified.state == "verified"
+    # The on-site photo belongs to the verification step, not to the note.
+    step = next(e for e in verified.history if e.action == "verify")
+    (photo,) = step.data["attachments"]
+    assert photo["content_type"] == "image/jpeg"
+    assert photo["url"] not in step.note
+    assert f'src="{photo["url"]}"' in c.get(f"/cases/{case_id}").text
     r = post(c, "/grid/report", {"title": "井盖缺失", "content": "路口井盖缺失", "lng": "120.15", "lat": "30.27",
                                  "category_code": "030101", "nonce": "g1"},
              files={"photo": ("p.jpg", b"\xff\xd8\xff\xe0" + b"0" * 32, "image/jpeg")})

@@ -62,6 +62,15 @@ class AttachmentIn(BaseModel):
     size: int = Field(ge=0)
     url: str = Field(max_length=500)
 
+    @field_validator("url")
+    @classmethod
+    def _safe_url(cls, value: str) -> str:
+        # Pages render this as a link and an image: only our own files or plain web addresses, never javascript:.
+        lowered = value.strip().lower()
+        if not (lowered.startswith(("/files/", "https://", "http://")) and "\\" not in value and "\x00" not in value):
+            raise ValueError("url must be /files/… or an http(s) address")
+        return value.strip()
+
 
 class CaseIn(BaseModel):
     """A new case from any channel."""
@@ -104,6 +113,8 @@ class ActionIn(BaseModel):
     days: float | None = Field(default=None, gt=0, le=60)
     category_code: str | None = Field(default=None, max_length=40)
     expected_version: int | None = Field(default=None, ge=1, le=MAX_ID, description="Optimistic lock: row version.")
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=9,
+                                            description="Photos or files of this step (e.g. the on-site check).")
 
 
 class UnitOut(BaseModel):

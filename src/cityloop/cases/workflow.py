@@ -37,6 +37,8 @@ def perform(session: Session, subject: Subject, case_id: int, action: str, body:
         raise Conflict("工单已被他人修改，请刷新", "The case changed meanwhile; reload it", version=case.row_version)
     from_state = case.state
     data = _HANDLERS[action](session, subject, case, body)
+    if body.attachments:
+        data = {**data, "attachments": [a.model_dump() for a in body.attachments]}
     _append(session, subject, case, action, from_state, body.note, data)
     try:
         session.commit()

@@ -58,10 +58,7 @@ def act(case_id: int, action: str, request: Request, session: DbSession, subject
     values = forms.fields(form)
     try:
         body = forms.action_in(values)
-        photos = uploads.save_photos(forms.files(form, "photo"))
-        if photos:
-            # ActionIn has no attachment list yet, so the verification photo is linked from the note.
-            body.note = (body.note + " " + " ".join(p.url for p in photos)).strip()
+        body.attachments = uploads.save_photos(forms.files(form, "photo"))
         workflow.perform(session, subject, case_id, action, body)
     except ValidationFailed as exc:
         session.rollback()
