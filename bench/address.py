@@ -5,8 +5,8 @@ predicted division at that level is named by the gold text — equal to the cano
 removing the level suffix (浙江 = 浙江省, 九堡镇 = 九堡街道, 富阳市 = 富阳区), or a recorded former name
 (江干区 → 上城区/钱塘区). Gold spans holding several values ("宁波|杭州") count when any value matches.
 For the city level a gold county-level city (义乌市 tagged as city) also counts when it names the predicted
-district; for the town level a gold town that became a county-level city (龙港镇 → 龙港市) counts when it
-names the predicted district.
+district; for the town level a gold town that became a county-level city (龙港镇 or 龙港 → 龙港市) counts
+when it names the predicted district.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from cityloop.areas.address import StandardAddress, standardize
 from cityloop.areas.cli import OUTPUT_COLUMNS, standardize_csv
-from cityloop.areas.gazetteer import CITY, DISTRICT, PROVINCE, TOWN, Gazetteer, gazetteer
+from cityloop.areas.gazetteer import CITY, DISTRICT, PROVINCE, TOWN, Gazetteer, core_name, gazetteer
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "addresses" / "addresses_train.csv"
@@ -31,13 +31,19 @@ LEVELS = {"prov": PROVINCE, "city": CITY, "district": DISTRICT, "town": TOWN}
 def level_correct(gaz: Gazetteer, gold: str, level: int, codes: dict[int, str]) -> bool:
     """Whether the predicted division chain names the gold span at one level (rule in the docstring)."""
     for part in filter(None, gold.split("|")):
-        if level == TOWN and DISTRICT in codes and part in gaz.former.get(codes[DISTRICT], ()):
+        if level == TOWN and DISTRICT in codes and _former_town(gaz, part, codes[DISTRICT]):
             return True  # a town that became a county-level city (龙港镇 → 龙港市)
         if level in codes and gaz.is_alias(part, codes[level]):
             return True
         if level == CITY and DISTRICT in codes and gaz.is_alias(part, codes[DISTRICT]):
             return True
     return False
+
+
+def _former_town(gaz: Gazetteer, gold: str, district: str) -> bool:
+    """Whether a gold town (with or without its suffix: 龙港, 龙港镇) is a former town name of a district."""
+    core = core_name(gold, TOWN)
+    return any(core == core_name(f, TOWN) != f for f in gaz.former.get(district, ()))
 
 
 def evaluate(gaz: Gazetteer, rows: list[dict[str, str]], results: list[StandardAddress]) -> dict[str, float]:
@@ -53,6 +59,19 @@ def evaluate(gaz: Gazetteer, rows: list[dict[str, str]], results: list[StandardA
         out[f"{name}_gold_rows"] = len(gold_rows)
     out["resolved_ratio"] = round(sum(r.division_code is not None for r in results) / len(results), 4)
     return out
+
+
+def write_errors(gaz: Gazetteer, rows: list[dict[str, str]], results: list[StandardAddress], target: Path) -> None:
+    """One CSV line per row wrong at some gold level: gold spans, predicted chain and the standardiser's reason."""
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["address", "wrong_levels", *LEVELS, "province", "city", "district", "town", "reason"])
+        for row, res in zip(rows, results, strict=True):
+            codes = gaz.codes_by_level(res.division_code)
+            wrong = [f for f, lvl in LEVELS.items() if row[f] and not level_correct(gaz, row[f], lvl, codes)]
+            if wrong:
+                chain = [res.province, res.city, res.district, res.town]
+                writer.writerow([row["address"], "|".join(wrong), *(row[f] for f in LEVELS), *chain, res.reason])
 
 
 def baseline_csv(source: Path, target: Path) -> float:
@@ -77,6 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--within", default=None, help="division-code prefix hint (default: none)")
+    parser.add_argument("--errors", type=Path, default=None, help="write rows wrong at any level to this CSV")
     args = parser.parse_args()
     t0 = time.perf_counter()
     gaz = gazetteer()
@@ -102,6 +122,8 @@ def main() -> None:
         "within": args.within,
         **evaluate(gaz, rows, results),
     }
+    if args.errors is not None:  # for error analysis; keep it outside the repository (the data is not ours)
+        write_errors(gaz, rows, results, args.errors)
     sys.stdout.write(json.dumps(figures, ensure_ascii=False) + "\n")
 
 

@@ -92,6 +92,60 @@ def test_road_name_starting_with_a_town_alias_is_not_a_town() -> None:
     assert standardize("五常大道181号").town is None
 
 
+def test_short_alias_before_a_road_does_not_resolve_alone() -> None:
+    # 盈丰 is a town of 萧山区, but 盈丰路 alone is a road anywhere
+    assert standardize("盈丰路与鸿宁路交叉口望京空间艺术中心").division_code is None
+
+
+def test_short_alias_before_a_road_counts_under_a_named_district() -> None:
+    result = standardize("浙江省绍兴市上虞区百官路东工业园区双清路122号")
+    assert (result.district, result.town) == ("上虞区", "百官街道")
+    assert result.road == "百官路"
+
+
+def test_repeated_name_is_not_extra_evidence() -> None:
+    # 西岸 twice (西岸村, 西岸路) must not outweigh the full town name written first
+    assert standardize("柳市镇西岸村西岸路202号").town == "柳市镇"
+
+
+def test_town_named_by_former_parent_district() -> None:
+    # 临平区 (2021) is named after 临平街道; older text writes it under 余杭区
+    result = standardize("浙江省杭州市余杭区临平五洲路186号")
+    assert (result.district, result.town) == ("临平区", "临平街道")
+
+
+def test_bare_eponymous_alias_under_current_district_stays_district() -> None:
+    assert standardize("绍兴柯桥轻纺市场东区九楼中54号").district == "柯桥区"
+    assert standardize("绍兴柯桥轻纺市场东区九楼中54号").town is None
+
+
+def test_bare_alias_yields_to_a_full_name_inside_it() -> None:
+    # leftmost-longest would read 三门海 (a town in 广西) and lose 海游街道
+    result = standardize("三门海游街道坦头巷202号")
+    assert (result.district, result.town) == ("三门县", "海游街道")
+
+
+def test_company_name_with_china_is_not_a_pasted_address() -> None:
+    result = standardize("浙江省温州市乐清市柳市镇柳江路5号民熔中国浙江仓库")
+    assert (result.district, result.town) == ("乐清市", "柳市镇")
+
+
+def test_pasted_second_address_after_a_province_wins() -> None:
+    result = standardize("江苏省徐州市新沂市浙江省昌化镇东塔街173号")
+    assert (result.province, result.district, result.town) == ("浙江省", "临安区", "昌化镇")
+
+
+def test_second_province_without_a_town_keeps_the_first_address() -> None:
+    assert standardize("浙江省杭州市萧山区浙江省杭州市").district == "萧山区"
+
+
+def test_county_typo_under_province_without_city() -> None:
+    result = standardize("浙江省乐青市南岳镇")
+    assert result.district == "乐清市"
+    assert result.reason is not None
+    assert "fuzzy" in result.reason
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=40))
 def test_never_raises_and_confidence_is_bounded(text: str) -> None:

@@ -89,3 +89,15 @@ def test_scan_is_leftmost_longest() -> None:
 
 def test_normalize_folds_full_width_and_spaces() -> None:
     assert normalize("杭州市 余杭区　１２３号Ａ") == "杭州市余杭区123号A"
+
+
+def test_scan_splits_a_bare_alias_overtaken_by_a_full_name() -> None:
+    gaz = gazetteer()
+    text = "三门海游街道"
+    assert [text[s:e] for s, e, _ in scan(gaz, text)] == ["三门", "海游街道"]
+
+
+def test_scan_keeps_a_bare_alias_when_the_split_leaves_no_name() -> None:
+    gaz = gazetteer()
+    text = "柯桥东区"  # 桥东区 is a district elsewhere, but 柯 alone names nothing
+    assert [text[s:e] for s, e, _ in scan(gaz, text)][0] == "柯桥"

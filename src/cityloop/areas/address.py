@@ -20,7 +20,6 @@ from cityloop.areas.gazetteer import (
     TOWN,
     VARIANT,
     Gazetteer,
-    Hit,
     gazetteer,
     normalize,
     scan,
@@ -30,10 +29,15 @@ from cityloop.areas.gazetteer import (
 _WEIGHT = {FULL: 1.0, FORMER: 0.9, VARIANT: 0.8, SHORT: 0.6}
 # A short alias standing alone (no parent level in the text) is weaker still: 城区, 朝阳 …
 _LONE_SHORT = 0.3
+# A short alias that starts a road or estate name (百官路, 骆驼公园) is weak evidence: it never resolves on its own,
+# but under a district the text already names, roads are usually named after the town they run through.
+_ROAD_LIKE = 0.3
+_ROAD = "road"
 _HINT_BONUS = 0.3
-# A short alias followed by these is the start of a road or place name (五常大道, 花园小区), not a division.
+# A short alias followed by these starts a road or place name (五常大道, 花园小区, 东湖南路), so it is only weak
+# evidence (_ROAD_LIKE). No ^ anchor: Pattern.match(text, pos) already anchors at pos, and ^ would never match there.
 _NOT_AFTER_SHORT = re.compile(
-    r"^(?:大道|大街|路|街|巷|弄|桥|村|社区|小区|花园|公寓|大厦|广场|新村|中学|小学|公园|苑|府|湾)"
+    r"[东南西北中]?(?:大道|大街|路|街|巷|弄)|(?:村|社区|小区|花园|公寓|大厦|广场|新村|中学|小学|公园|苑|府|湾)"
 )
 _LEVEL_SUFFIX = {DISTRICT: "区县市旗", CITY: "市州盟", TOWN: "镇乡道"}
 # Fuzzy matches must beat these rapidfuzz ratios: one typo in a 3-character county name scores 67, but towns
@@ -113,21 +117,21 @@ class _Resolution:
     fuzzy_note: str | None = None
 
 
-def _hit_weight(hit: Hit, text: str, end: int) -> float:
-    """Evidence weight of one hit, or 0 when a short alias is really the start of a road or estate name."""
-    if hit.kind == SHORT and _NOT_AFTER_SHORT.match(text, end):
-        return 0.0
-    return _WEIGHT[hit.kind]
-
-
 def _collect(gaz: Gazetteer, text: str) -> dict[str, list[_Support]]:
     """Every piece of support per division code over all alias matches in the text."""
     support: dict[str, list[_Support]] = {}
+    seen: set[str] = set()
     for start, end, hits in scan(gaz, text):
+        if text[start:end] in seen:  # a name repeated by pasted text (西岸村西岸路) is no extra evidence
+            continue
+        seen.add(text[start:end])
+        road_like = _NOT_AFTER_SHORT.match(text, end) is not None
         for hit in hits:
-            weight = _hit_weight(hit, text, end)
-            if weight:
-                support.setdefault(hit.code, []).append(_Support(weight, start, end, hit.kind))
+            if hit.kind == SHORT and road_like:
+                found = _Support(_ROAD_LIKE, start, end, _ROAD)
+            else:
+                found = _Support(_WEIGHT[hit.kind], start, end, hit.kind)
+            support.setdefault(hit.code, []).append(found)
     return support
 
 
@@ -148,6 +152,8 @@ def _chain_score(gaz: Gazetteer, code: str, support: dict[str, list[_Support]], 
 
 def _lone_score(level: int, found: _Support, score: float) -> float:
     """Score of a division named by one short alias and nothing else (下沙…, 魏家坡巷, 义乌…)."""
+    if found.kind == _ROAD:
+        return 0.0
     if found.kind != SHORT:
         return score
     if level == TOWN:  # a bare town alias is noise unless the address starts with it (下沙月雅路)
@@ -170,8 +176,23 @@ def _choose(gaz: Gazetteer, support: dict[str, list[_Support]], within: str | No
     top_score, top_level, _, top = scored[0]
     if top_score <= 0:
         return None, 0
+    tied = [c for s, _, _, c in scored[1:] if s == top_score]
+    town = _eponymous_town(gaz, top, tied, support)
+    if town is not None:
+        return town, 0
     ties = sum(1 for s, lvl, _, _ in scored[1:] if s == top_score and lvl == top_level)
     return top, ties
+
+
+def _eponymous_town(gaz: Gazetteer, top: str, tied: list[str], support: dict[str, list[_Support]]) -> str | None:
+    """The town a district is named after, when the text names that district by a former name.
+
+    A new district named after its seat town (临平区 after 临平街道) is written by its old parent in older
+    addresses (余杭区临平…), and then the bare name is the town, not the district.
+    """
+    if gaz.divisions[top].level != DISTRICT or not any(s.kind == FORMER for s in support[top]):
+        return None
+    return next((c for c in tied if gaz.divisions[c].parent == top), None)
 
 
 def _fuzzy_windows(text: str, support: dict[str, list[_Support]], suffixes: str) -> list[str]:
@@ -197,7 +218,12 @@ def _cached_child_names(parent: str, level: int) -> tuple[tuple[str, ...], tuple
 
 def _child_names(gaz: Gazetteer, parent: str, level: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(names, codes) of divisions at a level below a parent code, for fuzzy matching."""
-    codes = tuple(c for c in gaz.by_level[level] if c.startswith(parent) and c != parent and gaz.divisions[c].name)
+    found, frontier = [], [parent]
+    while frontier:  # walk the child lists down to the level instead of filtering all 40k towns per parent
+        kids = [k for c in frontier for k in gaz.children.get(c, ())]
+        found += [k for k in kids if gaz.divisions[k].level == level and gaz.divisions[k].name]
+        frontier = [k for k in kids if gaz.divisions[k].level < level]
+    codes = tuple(sorted(found))
     return tuple(gaz.divisions[c].name for c in codes), codes
 
 
@@ -206,25 +232,30 @@ def _fuzzy_extend(gaz: Gazetteer, text: str, res: _Resolution) -> None:
     div = gaz.get(res.code)
     if div is None or div.level >= TOWN:
         return
-    level = div.level + 1 if div.level != PROVINCE else CITY
-    windows = _fuzzy_windows(text, res.support, _LEVEL_SUFFIX[level])
-    if level == CITY and not windows:  # many addresses skip the city: 浙江省佘杭区
-        level, windows = DISTRICT, _fuzzy_windows(text, res.support, _LEVEL_SUFFIX[DISTRICT])
+    # under a province the next name may be a city or, skipping the city, a county (浙江省佘杭区, 浙江省乐青市)
+    for level in (CITY, DISTRICT) if div.level == PROVINCE else (div.level + 1,):
+        best = _fuzzy_best(gaz, div.code, level, _fuzzy_windows(text, res.support, _LEVEL_SUFFIX[level]))
+        if best is not None:
+            code, name, score, window = best
+            start = text.find(window)
+            res.support[code] = [_Support(0.5 * score / 100, start, start + len(window), "fuzzy")]
+            res.code = code
+            res.fuzzy_note = f"fuzzy: {window} → {name} ({score:.0f})"
+            return
+
+
+def _fuzzy_best(gaz: Gazetteer, parent: str, level: int, windows: list[str]) -> tuple[str, str, float, str] | None:
+    """(code, name, score, window) of the child at a level that best matches one of the windows."""
     if not windows:
-        return
+        return None
     shared = gaz is gazetteer()
-    names, codes = _cached_child_names(div.code, level) if shared else _child_names(gaz, div.code, level)
-    best: tuple[str, float, str] | None = None
+    names, codes = _cached_child_names(parent, level) if shared else _child_names(gaz, parent, level)
+    best: tuple[str, str, float, str] | None = None
     for window in windows:
         found = process.extractOne(window, names, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF[level])
-        if found and (best is None or found[1] > best[1]):
-            best = (found[0], found[1], window)
-    if best is not None:
-        code = codes[names.index(best[0])]
-        start = text.find(best[2])
-        res.support[code] = [_Support(0.5 * best[1] / 100, start, start + len(best[2]), "fuzzy")]
-        res.code = code
-        res.fuzzy_note = f"fuzzy: {best[2]} → {best[0]} ({best[1]:.0f})"
+        if found and (best is None or found[1] > best[2]):
+            best = (codes[found[2]], found[0], found[1], window)
+    return best
 
 
 def _resolve(gaz: Gazetteer, text: str, within: str | None) -> _Resolution:
@@ -239,8 +270,8 @@ def _resolve(gaz: Gazetteer, text: str, within: str | None) -> _Resolution:
 
 
 def _detail_text(text: str, res: _Resolution) -> str:
-    """Text after the last span that named a division of the chosen chain."""
-    end = max((s.end for found in res.support.values() for s in found), default=0)
+    """Text after the last span that named a division of the chosen chain (a road named after one is detail)."""
+    end = max((s.end for found in res.support.values() for s in found if s.kind != _ROAD), default=0)
     return text[end:]
 
 
@@ -374,13 +405,45 @@ def _anonymised(text: str) -> tuple[dict[str, str | None], int]:
 def _last_address(gaz: Gazetteer, text: str) -> str:
     """The last of several pasted addresses: 宁波市余姚市中国浙江省丽水市遂昌县… keeps 浙江省丽水市遂昌县…."""
     idx = text.rfind("中国")
-    if idx <= 0:
-        return text
-    tail = text[idx + 2 :]
-    for length in range(2, 9):
-        if any(gaz.divisions[h.code].level == PROVINCE for h in gaz.lookup(tail[:length])):
+    if idx > 0:
+        tail = text[idx + 2 :]
+        found = _leading_province(gaz, tail)
+        # 民熔中国浙江仓库 is a company name: a pasted address goes on below the province
+        if found and _names_below(gaz, tail[found[1] :], found[0]):
             return tail
+    return _after_pasted_province(gaz, text)
+
+
+def _leading_province(gaz: Gazetteer, text: str) -> tuple[str, int] | None:
+    """(province code, length) of a province alias at the start of the text."""
+    for length in range(2, 9):
+        for hit in gaz.lookup(text[:length]):
+            if gaz.divisions[hit.code].level == PROVINCE:
+                return hit.code, length
+    return None
+
+
+def _after_pasted_province(gaz: Gazetteer, text: str) -> str:
+    """织金县浙江省斜桥镇… keeps 浙江省斜桥镇… when a later province name is followed by one of its towns."""
+    for suffix in ("省", "自治区"):
+        end = text.rfind(suffix) + len(suffix)
+        for length in range(len(suffix) + 2, len(suffix) + 5):
+            start = end - length
+            if start <= 0:
+                break
+            hits = [h for h in gaz.lookup(text[start:end]) if gaz.divisions[h.code].level == PROVINCE]
+            if hits and _names_below(gaz, text[end:], hits[0].code, TOWN):
+                return text[start:]
     return text
+
+
+def _names_below(gaz: Gazetteer, text: str, province: str, level: int = CITY) -> bool:
+    """True if the text names a division of a province at a level or below by a suffixed name (not a bare alias)."""
+    return any(
+        hit.kind != SHORT and hit.code.startswith(province) and gaz.divisions[hit.code].level >= level
+        for _, _, hits in scan(gaz, text)
+        for hit in hits
+    )
 
 
 def standardize(

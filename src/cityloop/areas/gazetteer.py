@@ -230,17 +230,45 @@ def gazetteer() -> Gazetteer:
 
 
 def scan(gaz: Gazetteer, text: str) -> Iterable[tuple[int, int, tuple[Hit, ...]]]:
-    """Leftmost-longest alias matches as (start, end, hits), walking the prefix set like a trie."""
+    """Leftmost-longest alias matches as (start, end, hits), walking the prefix set like a trie.
+
+    A bare alias yields to a suffixed name that starts inside it and reaches further when the text splits
+    cleanly into two names (三门海游街道 is 三门 + 海游街道, not 三门海 + 游街道).
+    """
     i, n = 0, len(text)
-    prefixes, aliases = gaz.prefixes, gaz.aliases
     while i < n:
-        best_end, j = 0, i + 1
-        while j <= n and text[i:j] in prefixes:
-            if text[i:j] in aliases:
-                best_end = j
-            j += 1
-        if best_end:
-            yield i, best_end, aliases[text[i:best_end]]
-            i = best_end
-        else:
+        ends = _alias_ends(gaz, text, i)
+        if not ends:
             i += 1
+            continue
+        end = ends[-1]
+        cut = _overtaken_at(gaz, text, i, end) if _all_short(gaz.aliases[text[i:end]]) else None
+        if cut in ends:  # only a clean split into two names; 柯桥东区 stays 柯桥 (柯 alone names nothing)
+            end = cut
+        yield i, end, gaz.aliases[text[i:end]]
+        i = end
+
+
+def _alias_ends(gaz: Gazetteer, text: str, i: int) -> list[int]:
+    """End positions of every alias starting at i, shortest first."""
+    prefixes, aliases = gaz.prefixes, gaz.aliases
+    ends, j, n = [], i + 1, len(text)
+    while j <= n and text[i:j] in prefixes:
+        if text[i:j] in aliases:
+            ends.append(j)
+        j += 1
+    return ends
+
+
+def _all_short(hits: tuple[Hit, ...]) -> bool:
+    """True if an alias is only ever a bare short name."""
+    return all(hit.kind == SHORT for hit in hits)
+
+
+def _overtaken_at(gaz: Gazetteer, text: str, i: int, end: int) -> int | None:
+    """First position inside text[i:end] where a non-bare alias starts that ends beyond end, if any."""
+    for j in range(i + 1, end):
+        ends = _alias_ends(gaz, text, j)
+        if ends and ends[-1] > end and not _all_short(gaz.aliases[text[j : ends[-1]]]):
+            return j
+    return None
