@@ -76,9 +76,13 @@ def fresh_database(kind: str, pg_admin_url: str = DEFAULT_PG_ADMIN_URL, keep: bo
 
 
 def server_env(url: str, var_dir: Path) -> dict[str, str]:
-    """Environment for CityLoop pointing at `url`, with the SLA sweeper off."""
+    """Environment for CityLoop pointing at `url`, with the SLA sweeper and duplicate auto-merge off.
+
+    The synthetic payloads reuse a handful of texts, so auto-merge would merge most of them; duplicate screening
+    itself still runs on every case.
+    """
     return {**os.environ, "CITYLOOP_DATABASE_URL": url, "CITYLOOP_VAR_DIR": str(var_dir),
-            "CITYLOOP_RUN_SWEEPER": "false", "CITYLOOP_KEEP_ALIVE_SECONDS": "120"}
+            "CITYLOOP_RUN_SWEEPER": "false", "CITYLOOP_KEEP_ALIVE_SECONDS": "120", "CITYLOOP_DEDUP_AUTO_MERGE": "false"}
 
 
 def use_database(url: str, var_dir: Path) -> None:

@@ -103,7 +103,7 @@ def payloads(n: int, seed: int = SEED) -> list[dict[str, Any]]:
             body["tags"] = rnd.sample(["夜间", "重复来电", "安全隐患", "老年人"], k=rnd.randint(1, 2))
         if rnd.random() < 0.2:
             body["attachments"] = [{"name": "photo.jpg", "content_type": "image/jpeg", "size": rnd.randint(1, 10**6),
-                                    "url": f"/uploads/{rnd.getrandbits(64):016x}.jpg"}]
+                                    "url": f"/files/{rnd.getrandbits(64):016x}.jpg"}]
         if rnd.random() < 0.1:
             body["external_id"] = f"EXT-{i:06d}"
             body["source_system"] = "12345-gov"
