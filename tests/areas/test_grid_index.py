@@ -8,6 +8,7 @@ import shapely
 from grid_fixtures import ADMIN, COMMUNITY_A, add_divisions, collection, feature
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from cityloop.areas import grid_index, grids
@@ -76,3 +77,17 @@ def test_postgis_gives_identical_answers(db: Session) -> None:
     memory = grid_index.grid_index(db).lookup_many(px, py)
     assert grid_index.postgis_lookup_many(db, px, py) == memory
     assert sum(code is None for code in memory) > 0
+
+
+def test_other_processes_changes_are_noticed_on_the_next_recheck(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    add_divisions(db)
+    data = collection(feature(f"{COMMUNITY_A}0001", shapely.geometry.mapping(shapely.box(120, 30, 120.01, 30.01))))
+    grids.import_geojson(db, ADMIN, data)
+    assert grid_index.lookup(db, 120.005, 30.005) is not None
+    # Another process retires the grid: this process has no invalidate() call to rely on.
+    db.execute(text("UPDATE grids SET status = 'retired'"))
+    db.commit()
+    monkeypatch.setattr(grid_index, "RECHECK_SECONDS", 3600.0)
+    assert grid_index.lookup(db, 120.005, 30.005) is not None  # within the recheck interval: the cached view
+    monkeypatch.setattr(grid_index, "RECHECK_SECONDS", 0.0)
+    assert grid_index.lookup(db, 120.005, 30.005) is None

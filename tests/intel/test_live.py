@@ -94,10 +94,10 @@ def test_the_index_follows_cases_filed_and_closed_elsewhere(db: Session, world: 
     live.unregister()  # as if another process filed it: this process's index is not told directly
     elsewhere = file_case(db, agent, **NOISE, category_code=None)  # unrouted: waits in the queue
     assert elsewhere.id not in index
-    assert live.index(db) is index  # caught up from the event feed, not rebuilt
+    assert live.index(db, fresh=True) is index  # caught up from the event feed, not rebuilt
     assert elsewhere.id in index
     perform(db, dispatcher, elsewhere.id, "invalidate", ActionIn(note="重复测试"))
-    live.index(db)
+    live.index(db, fresh=True)
     assert elsewhere.id not in index
 
 
@@ -105,7 +105,7 @@ def test_an_emptied_event_table_rebuilds_the_index(db: Session, world: Any, hook
     file_case(db, world.subjects["agent"], **NOISE)
     index = live.index(db)
     live._live.event_mark += 1000  # type: ignore[union-attr]  # the feed now looks shorter than what was read
-    assert live.index(db) is not index
+    assert live.index(db, fresh=True) is not index
 
 
 def test_thresholds_can_be_tuned_per_category_prefix(db: Session, world: Any, hooks: Any,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,12 +199,15 @@ def _first_per_point(point_idx: npt.NDArray[np.intp],
 
 _lock = threading.Lock()
 _cache: dict[str, GridIndex] = {}
+_checked_at: dict[str, float] = {}
+RECHECK_SECONDS = 1.0
 
 
 def invalidate() -> None:
     """Drop every cached index (called after grids change; other processes notice via the fingerprint)."""
     with _lock:
         _cache.clear()
+        _checked_at.clear()
 
 
 cache_clearers.append(invalidate)
@@ -218,10 +222,18 @@ def _fingerprint(session: Session) -> tuple[Any, ...]:
 
 
 def grid_index(session: Session) -> GridIndex:
-    """The index of active grids for this database, rebuilt when the grids changed."""
+    """The index of active grids for this database, rebuilt when the grids changed.
+
+    Changes made in this process drop the cache at once (`invalidate`); other processes' changes are noticed by
+    the fingerprint, checked at most every RECHECK_SECONDS so intake does not scan the grid table per case.
+    """
     key = str(session.get_bind().engine.url)
-    fingerprint = _fingerprint(session)
     cached = _cache.get(key)
+    now = time.monotonic()
+    if cached is not None and now - _checked_at.get(key, 0.0) < RECHECK_SECONDS:
+        return cached
+    fingerprint = _fingerprint(session)
+    _checked_at[key] = now
     if cached is not None and cached.fingerprint == fingerprint:
         return cached
     rows = session.execute(select(Grid.code, Grid.division_code, Grid.geometry).where(

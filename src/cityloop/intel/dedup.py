@@ -326,8 +326,9 @@ class DuplicateIndex:
         matches = self._score(cleaned, slots[keep], estimates[keep], params, (lng, lat, _epoch(at), caller))
         matches.sort(key=lambda m: (m.decision != "auto_merge", -m.similarity))
         matches = matches[:limit]
-        if keywords:
-            matches = [replace(m, shared_keywords=self._shared_keywords(text, m.id)) for m in matches]
+        if keywords and matches:
+            words = [w for w in dict.fromkeys(textmod.tokenize(text)) if len(w) > 1]  # once, not once per match
+            matches = [replace(m, shared_keywords=self._shared_keywords(words, m.id)) for m in matches]
         return QueryResult(matches, repeat)
 
     def _repeat_caller(self, caller: str | None, exclude: Hashable | None) -> list[Hashable]:
@@ -379,10 +380,9 @@ class DuplicateIndex:
             return None
         return round(haversine_m(lng, lat, other_lng, other_lat), 1)
 
-    def _shared_keywords(self, text: str, case_id: Hashable, top: int = 6) -> tuple[str, ...]:
+    def _shared_keywords(self, words: list[str], case_id: Hashable, top: int = 6) -> tuple[str, ...]:
         other = self._texts[self._slot_of[case_id]]
-        words = [w for w in dict.fromkeys(textmod.tokenize(text)) if len(w) > 1 and w.lower() in other]
-        return tuple(words[:top])
+        return tuple([w for w in words if w.lower() in other][:top])
 
     def candidates_of(self, case_id: Hashable, limit: int = 10) -> QueryResult:
         """Query with an indexed case itself (excluding it)."""

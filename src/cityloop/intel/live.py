@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -29,6 +30,8 @@ _OPEN = frozenset(s.value for s in OPEN_STATES)
 _BATCH = 5000
 # Only cases received this recently are auto-merged; imports of older cases only get suggestions.
 LIVE_WINDOW = timedelta(hours=1)
+# How stale this process's view of other processes' intake may get.
+CATCH_UP_SECONDS = 1.0
 _lock = threading.RLock()
 
 
@@ -39,6 +42,7 @@ class _Live:
     database: str
     index: DuplicateIndex
     event_mark: int
+    caught_up_at: float = 0.0
 
 
 _live: _Live | None = None
@@ -70,17 +74,25 @@ def warm(session: Session) -> DuplicateIndex:
     return index
 
 
-def index(session: Session) -> DuplicateIndex:
-    """The process-wide index of this database, warmed on first use and caught up with the event feed."""
+def index(session: Session, fresh: bool = False) -> DuplicateIndex:
+    """The process-wide index of this database, warmed on first use and caught up with the event feed.
+
+    Cases this process files are added at once (`remember`); what other processes did is read from the feed at
+    most every CATCH_UP_SECONDS (`fresh` forces it), which keeps intake to one cheap query most of the time.
+    """
     global _live
     with _lock:
         database = _database(session)
         live = _live
-        if live is None or live.database != database or _last_event_id(session) < live.event_mark:
+        due = fresh or live is None or time.monotonic() - live.caught_up_at >= CATCH_UP_SECONDS
+        if not due and live is not None and live.database == database:
+            return live.index
+        last = _last_event_id(session)
+        if live is None or live.database != database or last < live.event_mark:
             # First use, another database, or an emptied event table (tests, restore): start again.
-            mark = _last_event_id(session)  # read first, so events written while warming are replayed
-            live = _live = _Live(database, warm(session), mark)
+            live = _live = _Live(database, warm(session), last)  # mark read first: later events are replayed
         _catch_up(session, live)
+        live.caught_up_at = time.monotonic()
         return live.index
 
 
@@ -118,6 +130,16 @@ def duplicate_candidates(session: Session, case: Case, limit: int = 5) -> QueryR
     with _lock:
         return index(session).query(_text(case), case.lng, case.lat, case.received_at, case.category_code,
                                     case.reporter_phone_index, exclude=case.id, limit=limit)
+
+
+def remember(session: Session, case: Case) -> None:
+    """After intake: index a new open case right away, so a repeat filed a moment later is caught."""
+    try:
+        with _lock:
+            if _live is not None and _live.database == _database(session) and case.state in _OPEN:
+                _add(_live.index, case)
+    except Exception:  # the feed adds it within a second anyway
+        log.exception("indexing new case %s failed", case.id)
 
 
 def forget(case: Case) -> None:
@@ -165,6 +187,7 @@ def auto_merge(session: Session, case: Case) -> None:
     note = f"系统自动并案：与 {best['case_id']} 相似度 {best['similarity']:.2f}"
     try:
         workflow.perform(session, SYSTEM, case.id, "merge", ActionIn(into=best["case_id"], note=note))
+        forget(case)
     except Exception:  # the target may have closed meanwhile: the dispatcher still sees the suggestion
         session.rollback()
         log.warning("auto-merge of case %s into %s skipped", case.id, best["case_id"], exc_info=True)
@@ -174,16 +197,18 @@ def register() -> None:
     """Plug screening and auto-merge into intake (idempotent)."""
     if screen not in intake.screeners:
         intake.screeners.append(screen)
-    if auto_merge not in intake.after_intake:
-        intake.after_intake.append(auto_merge)
+    for hook in (remember, auto_merge):
+        if hook not in intake.after_intake:
+            intake.after_intake.append(hook)
 
 
 def unregister() -> None:
     """Remove the intake hooks."""
     while screen in intake.screeners:
         intake.screeners.remove(screen)
-    while auto_merge in intake.after_intake:
-        intake.after_intake.remove(auto_merge)
+    for hook in (remember, auto_merge):
+        while hook in intake.after_intake:
+            intake.after_intake.remove(hook)
 
 
 def reply_hints(case: Case, reply: str | None) -> list[dict[str, Any]]:
