@@ -30,3 +30,18 @@ def test_dispatcher_sees_screened_duplicates_with_evidence_and_can_merge(as_user
     english = c.get(f"/cases/{second.id}?lang=en").text
     assert "Near-identical" in english
     assert "same caller" in english
+
+
+def test_the_dispatch_queue_flags_possible_duplicates_and_repeat_callers(as_user: Browser, db: Session,
+                                                                        world: World) -> None:
+    c = as_user("dispatcher")
+    agent = world.subjects["agent"]
+    caller = {"name": "李四", "phone": "13900000001"}
+    first = file_case(db, agent, **NOISE, reporter=caller)
+    second = file_case(db, agent, **NOISE, reporter=caller)
+    queue = c.get("/dispatch").text
+    row = queue.split(f'id="row-{second.id}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-hint="duplicate"' in row
+    assert 'data-hint="repeat-caller"' in row
+    first_row = queue.split(f'id="row-{first.id}"', 1)[1].split("</tr>", 1)[0]
+    assert "data-hint" not in first_row
