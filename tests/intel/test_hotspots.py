@@ -140,3 +140,47 @@ def test_duplicates_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     pairs = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert [(p["id"], p["duplicate_of"], p["decision"]) for p in pairs] == [("2", "1", "auto_merge")]
+
+
+def _background(n: int, days: int) -> list[hs.Message]:
+    """Varied messages (many places × problems) spread over `days`, so that n-gram statistics are realistic."""
+    estates = ["幸福小区", "和平路", "光明市场", "学院路", "东风新村",
+               "金桂园", "望城大道", "湘江花园", "红星社区", "枫林路"]
+    problems = ["垃圾堆积无人清运", "井盖缺失很危险", "夜间施工扰民", "路灯不亮", "摊贩占道经营", "停车位不足",
+                "自来水水压不足", "电梯经常故障", "物业乱收费", "下水道堵塞"]
+    return [
+        hs.Message(f"b{i}", f"{estates[i % 10]}{problems[(i * 7 // 10) % 10]}",
+                   f"{estates[i % 10]}{problems[(i * 7 // 10) % 10]}，{problems[(i * 3) % 10]}，请相关部门处理。",
+                   T0 + timedelta(hours=(i * 7919) % (24 * days)), f"b{i}")
+        for i in range(n)
+    ]
+
+
+def test_one_place_named_for_years_gives_only_time_local_clusters() -> None:
+    # 300 messages on one estate's mixer over three years: chains of 120-day pairs would glue them into one
+    # three-year "issue"; clusters must stay within max_span_days instead, and still be issues, not singletons.
+    p = hs.HotspotParams(standardise=False)
+    mixer = [
+        hs.Message(str(i), MIXER[i % 3][0], MIXER[i % 3][1], T0 + timedelta(hours=88 * i), f"u{i}")
+        for i in range(300)
+    ]
+    msgs = mixer + _background(2000, 3 * 365)
+    groups = hs.cluster(msgs, p)
+    assert sorted(i for g in groups for i in g) == list(range(len(msgs)))
+    on_mixer = [g for g in groups if any(i < 300 for i in g)]
+    assert all(max(g) < 300 for g in on_mixer)
+    spans = [(max(msgs[i].at for i in g) - min(msgs[i].at for i in g)).days for g in on_mixer]
+    assert max(spans) <= p.max_span_days
+    assert sum(len(g) for g in on_mixer if len(g) >= 20) >= 250
+
+
+def test_two_bursts_a_year_apart_are_two_issues() -> None:
+    p = hs.HotspotParams(standardise=False)
+    burst = [T0 + timedelta(days=d) for d in range(0, 40, 4)]
+    later = [T0 + timedelta(days=400 + d) for d in range(0, 20, 4)]
+    msgs = [
+        hs.Message(str(i), MIXER[i % 3][0], MIXER[i % 3][1], at, f"u{i}") for i, at in enumerate(burst + later)
+    ]
+    issues = hs.rank(msgs, p, top=5)
+    assert [h.n_messages for h in issues] == [10, 5]
+    assert all(h.end - h.start <= timedelta(days=40) for h in issues)

@@ -6,6 +6,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -13,8 +14,9 @@ from functools import lru_cache
 import numpy as np
 from rapidfuzz import fuzz
 from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
+from cityloop.intel import hotspots_pairs as hp
+from cityloop.intel import hotspots_vectors as hv
 from cityloop.intel.dedup import clean
 
 # A place name ends with one of these words (estates, buildings, schools, roads, lines…).
@@ -22,10 +24,11 @@ _PLACE_SUFFIXES = (
     "小区|花园|家园|公寓|大厦|广场|新城|新村|社区|学院|学校|中学|小学|大学|幼儿园|医院|公园|市场|商城|"
     "大道|路|街|巷|号线|高铁|高速|地铁站|公交站|火车站|汽车站|湖|湾|苑|府|城|村|镇|街道|项目|工业园|园区|片区|公司|集团|物业|驾校|银行"
 )
-# Longest suffix first, so 街道 wins over 街 and 新城 over 城.
-_PLACE_RE = re.compile(
-    rf"[\u4e00-\u9fffA-Za-z0-9]{{1,14}}?(?:{'|'.join(sorted(_PLACE_SUFFIXES.split('|'), key=len, reverse=True))})"
-)
+# Longest suffix first, so 街道 wins over 街 and 新城 over 城. A place is 1–14 name characters then a suffix: the
+# shortest such run from the left, i.e. `[name]{1,14}?(?:suffix)`; `_place_runs` finds the same runs from the
+# suffix positions (one regex pass instead of 14 × 45 tries per character).
+_SUFFIX_AT = re.compile(rf"(?=({'|'.join(sorted(_PLACE_SUFFIXES.split('|'), key=len, reverse=True))}))")
+_NAME_MAX = 14
 # Clauses break at punctuation and at function words, which never sit inside a place name (not 有: 有限公司).
 _CLAUSE_RE = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+|[在的和与及等到至从对把被给让向为了是]")
 # Anonymised (A市A5区) and real division prefixes, and request verbs opening a title, are not part of a place.
@@ -75,6 +78,12 @@ class HotspotParams:
     # Components above this size are re-split by average linkage, so chains of pairs cannot glue issues together.
     split_above: int = 50
     split_similarity: float = 0.08
+    # Pairing: each message meets at most this many later messages per key (the nearest in time), so pairs grow
+    # linearly with the table; a cluster spans at most max_span_days and the linkage sees at most split_max messages
+    # (longer or larger components are first cut at their widest quiet gaps).
+    max_partners: int = 50
+    max_span_days: float = 240.0
+    split_max: int = 2000
     # Ask the address standardiser for a road when the title names no place (costs a gazetteer load).
     standardise: bool = True
     min_reporters: int = 2
@@ -107,8 +116,8 @@ def places(text: str) -> list[str]:
     """Return place names (estates, POIs, roads, schools…) mentioned in a text, in order, without prefixes."""
     found: list[str] = []
     for clause in _CLAUSE_RE.split(text):
-        for match in _PLACE_RE.finditer(clause):
-            name = _PREFIX_RE.sub("", match.group(0))
+        for run in _place_runs(clause) if len(clause) > 1 else ():  # a run is a name character and a suffix
+            name = _PREFIX_RE.sub("", run)
             longest = 14 if name.endswith(("公司", "集团")) else 9
             if (
                 2 <= len(name) <= longest
@@ -118,6 +127,18 @@ def places(text: str) -> list[str]:
             ):
                 found.append(name)
     return list(dict.fromkeys(found))
+
+
+def _place_runs(clause: str) -> list[str]:
+    """Return the non-overlapping runs `[name]{1,14}?(?:suffix)` of a clause (clauses hold name characters only)."""
+    runs: list[str] = []
+    free = 0  # first character not yet used by a run
+    for hit in _SUFFIX_AT.finditer(clause):
+        at = hit.start()
+        if at > free:  # a suffix needs at least one name character before it
+            runs.append(clause[max(free, at - _NAME_MAX) : at + len(hit.group(1))])
+            free = at + len(hit.group(1))
+    return runs
 
 
 def district(text: str, *, anonymised_only: bool = False) -> str | None:
@@ -138,104 +159,102 @@ def _standard_place(title: str) -> tuple[str | None, str | None]:
 
 def place_keys(msg: Message, body_chars: int = 200, standardise: bool = True) -> list[str]:
     """Return the blocking keys of a message: place names of the title first, then of the opening body."""
-    title_places = places(msg.title)
-    body_places = places(msg.text[:body_chars])
+    return _keys(places(msg.title), places(msg.text[:body_chars]), msg.title, standardise)
+
+
+def _keys(title_places: list[str], body_places: list[str], title: str, standardise: bool) -> list[str]:
+    """Return the blocking keys from the place names already found in title and body."""
     keys = title_places + [p for p in body_places if p not in title_places]
     if not keys and standardise:
-        _, road = _standard_place(msg.title)
+        _, road = _standard_place(title)
         keys = [road] if road else []
     # Also key on the tail of long names: 伊景园滨河苑 and 滨河苑 are the same estate.
     tails = [k[-3:] for k in keys if len(k) >= 5 and _ESTATE_END.search(k)]
     return list(dict.fromkeys(keys + tails))
 
 
-def _documents(messages: Sequence[Message], body_chars: int) -> list[str]:
-    # The title says what and where in a few words; repeating it weighs it above the body.
+def _documents(messages: Sequence[Message], body_chars: int, titles: Sequence[str] | None = None) -> list[str]:
+    # The title says what and where in a few words; repeating it weighs it above the body. Cleaning the title once
+    # and the body once gives the same text as cleaning "title。title。title。body" (no boilerplate spans a 。).
+    titles = [clean(m.title) for m in messages] if titles is None else titles
     return [
-        clean(f"{m.title}。{m.title}。{m.title}。{m.text[:body_chars]}", 3 * len(m.title) + body_chars + 6)
-        for m in messages
+        (t * 3 + clean(m.text[:body_chars], 10 * body_chars))[: 3 * len(m.title) + body_chars + 6]
+        for m, t in zip(messages, titles, strict=True)
     ]
 
 
 def vectorise(messages: Sequence[Message], body_chars: int = 150, max_df: float = 0.2) -> sparse.csr_matrix:
     """Return L2-normalised TF-IDF rows over character 2–3-grams of title (thrice) and opening body."""
-    return _tfidf(_documents(messages, body_chars), max_df)
+    return hv.tfidf(hv.ngram_counts(_documents(messages, body_chars)), max_df)
 
 
-def problem_text(title: str) -> str:
+def problem_text(title: str, names: Sequence[str] | None = None) -> str:
     """Return a title without its place names and divisions: what the problem is, not where."""
-    for name in sorted(places(title), key=len, reverse=True):
+    for name in sorted(places(title) if names is None else names, key=len, reverse=True):
         title = title.replace(name, " ")
     return _DISTRICT_RE.sub(" ", _PREFIX_RE.sub("", title))
 
 
-def vectorise_problems(messages: Sequence[Message], max_df: float = 0.2) -> sparse.csr_matrix:
+def vectorise_problems(
+    messages: Sequence[Message], max_df: float = 0.2, names: Sequence[Sequence[str]] | None = None
+) -> sparse.csr_matrix:
     """Return L2-normalised TF-IDF rows over character 2–3-grams of the titles stripped of places."""
-    return _tfidf([clean(problem_text(m.title)) for m in messages], max_df)
+    names = [places(m.title) for m in messages] if names is None else names
+    docs = [clean(problem_text(m.title, ns)) for m, ns in zip(messages, names, strict=True)]
+    return hv.tfidf(hv.ngram_counts(docs), max_df)
 
 
-def _tfidf(docs: list[str], max_df: float) -> sparse.csr_matrix:
-    # Hashing skips building and sorting a vocabulary of millions of n-grams (most of TfidfVectorizer's time).
-    counts = HashingVectorizer(
-        analyzer="char", ngram_range=(2, 3), n_features=2**21, alternate_sign=False, norm=None, dtype=np.float32
-    ).transform(docs)
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
-    # n-grams in more than max_df of the messages (问题, 小区…) say nothing about which issue it is; a small
-    # table has no such statistics, so the cut only applies above 50 messages.
-    keep = sparse.diags((df <= max(50, max_df * counts.shape[0])).astype(np.float32))
-    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts @ keep)
-    return sparse.csr_matrix(tfidf, dtype=np.float32)
+@dataclass(frozen=True)
+class _Prepared:
+    """What clustering needs of each message, computed once per run (each regex pass runs once per text)."""
+
+    title_places: list[list[str]]
+    keys: list[list[str]]
+    titles: list[str]
+    days: np.ndarray
+    x: sparse.csr_matrix
+    xt: sparse.csr_matrix
 
 
-class _UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, i: int, j: int) -> None:
-        ri, rj = self.find(i), self.find(j)
-        if ri != rj:
-            self.parent[max(ri, rj)] = min(ri, rj)
-
-
-def _postings(keys: Sequence[Sequence[str]], max_posting: int) -> list[list[int]]:
-    index: dict[str, list[int]] = {}
-    for i, ks in enumerate(keys):
-        for k in ks:
-            index.setdefault(k, []).append(i)
-    return [v for v in index.values() if 1 < len(v) <= max_posting]
-
-
-def _block_pairs(blocks: list[list[int]], n: int) -> np.ndarray:
-    """Return the distinct pairs i < j inside the blocks, encoded as i * n + j."""
-    codes: list[np.ndarray] = []
-    for block in blocks:
-        idx = np.asarray(sorted(block), dtype=np.int64)
-        a, b = np.triu_indices(len(idx), k=1)
-        codes.append(idx[a] * n + idx[b])
-    return np.unique(np.concatenate(codes)) if codes else np.empty(0, dtype=np.int64)
-
-
-def _pair_cosine(x: sparse.csr_matrix, codes: np.ndarray, n: int, chunk: int = 20_000) -> np.ndarray:
-    """Return the cosine of each encoded pair (rows of x are L2-normalised)."""
-    out = np.empty(len(codes), dtype=np.float32)
-    for lo in range(0, len(codes), chunk):
-        part = codes[lo : lo + chunk]
-        out[lo : lo + chunk] = np.asarray(x[part // n].multiply(x[part % n]).sum(axis=1)).ravel()
-    return out
-
-
-def _title_terms(messages: Sequence[Message], top: int) -> list[list[str]]:
-    """Return the rarest character 4-grams of each title: shared ones catch places the regex missed."""
+def _prepare(messages: Sequence[Message], p: HotspotParams, x: sparse.csr_matrix | None = None) -> _Prepared:
+    """Extract places, keys, cleaned titles, days and both TF-IDF matrices, once per message."""
+    title_places = [places(m.title) for m in messages]
+    keys = [
+        _keys(tp, places(m.text[: p.body_chars]), m.title, p.standardise)
+        for m, tp in zip(messages, title_places, strict=True)
+    ]
     titles = [clean(m.title) for m in messages]
-    grams = [{t[i : i + 4] for i in range(len(t) - 3)} for t in titles]
-    df = Counter(g for gs in grams for g in gs)
-    return [sorted(gs, key=lambda g: (df[g], g))[:top] for gs in grams]
+    if x is None:
+        x = hv.tfidf(hv.ngram_counts(_documents(messages, p.body_chars, titles)), 0.2)
+    days = np.array([m.at.timestamp() / 86400 for m in messages])
+    return _Prepared(title_places, keys, titles, days, x, vectorise_problems(messages, names=title_places))
+
+
+def _title_terms(titles: Sequence[str], top: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (term id, message index) for the `top` rarest character 4-grams of each cleaned title."""
+    lengths = np.fromiter(map(len, titles), dtype=np.int64, count=len(titles))
+    codes = np.frombuffer("".join(titles).encode("utf-32-le"), dtype=np.uint32)
+    # Cleaned titles hold CJK (U+4E00–U+9FFF), lower-case letters and digits only: shifting CJK down to just above
+    # ASCII gives 16-bit codes in the same order, so a 4-gram packs into a uint64 that sorts like its string and
+    # ties on rarity break as a string sort would.
+    rank_ = np.where(codes < 0x4E00, codes, codes - 0x4E00 + 128).astype(np.uint64)
+    doc = np.repeat(np.arange(len(titles)), lengths)
+    start = np.flatnonzero(np.arange(len(codes)) + 4 <= np.cumsum(lengths)[doc])
+    key = np.zeros(len(start), dtype=np.uint64)
+    for k in range(4):
+        key = (key << np.uint64(16)) | rank_[start + k]
+    doc = doc[start]
+    order = np.lexsort((key, doc))
+    doc, key = doc[order], key[order]
+    first = np.ones(len(doc), dtype=bool)
+    first[1:] = (doc[1:] != doc[:-1]) | (key[1:] != key[:-1])  # each 4-gram once per title
+    doc, key = doc[first], key[first]
+    _, term, df = np.unique(key, return_inverse=True, return_counts=True)
+    term = term.ravel()
+    order = np.lexsort((term, df[term], doc))
+    doc, term = doc[order], term[order]
+    within = np.arange(len(doc)) - np.searchsorted(doc, doc, side="left")
+    return term[within < top], doc[within < top]
 
 
 def _specific(names: Iterable[str]) -> set[str]:
@@ -243,20 +262,25 @@ def _specific(names: Iterable[str]) -> set[str]:
     return {_GENERIC_END.sub("", n) or n for n in names if not _ROAD_END.search(n)}
 
 
-def _conflict(a: set[str], b: set[str]) -> bool:
+def _conflict(a: AbstractSet[str], b: AbstractSet[str]) -> bool:
     """Tell whether two titles name specific places and none of them is the same (润芳园 vs 魅力之城)."""
     if not a or not b or a & b:
         return False
     return all(fuzz.partial_ratio(x, y) < 75 for x in a for y in b)
 
 
+def _classes(sets: Iterable[frozenset[str]]) -> tuple[np.ndarray, list[frozenset[str]]]:
+    """Number equal sets alike, so a test on two sets runs once per distinct pair of sets."""
+    ids: dict[frozenset[str], int] = {}
+    cls = np.fromiter((ids.setdefault(s, len(ids)) for s in sets), dtype=np.int64)
+    return cls, list(ids)
+
+
 def _split(members: list[int], x: sparse.csr_matrix, threshold: float) -> list[list[int]]:
     """Re-cluster a large component with average linkage so that every cluster is coherent on average."""
     from sklearn.cluster import AgglomerativeClustering
 
-    if len(members) > 5000:
-        return [members]
-    dist = np.clip(1.0 - _gram(x[members]), 0.0, 2.0)
+    dist = np.clip(1.0 - hv.gram(x[members]), 0.0, 2.0)
     labels = AgglomerativeClustering(
         n_clusters=None, metric="precomputed", linkage="average", distance_threshold=1 - threshold
     ).fit_predict(dist)
@@ -266,49 +290,63 @@ def _split(members: list[int], x: sparse.csr_matrix, threshold: float) -> list[l
     return list(groups.values())
 
 
-def _window(codes: np.ndarray, days: np.ndarray, n: int, window: float) -> np.ndarray:
-    return codes[np.abs(days[codes // n] - days[codes % n]) <= window]
-
-
 def cluster(
     messages: Sequence[Message], params: HotspotParams | None = None, x: sparse.csr_matrix | None = None
 ) -> list[list[int]]:
     """Group message indices about the same problem at the same place within the time window."""
     p = params or HotspotParams()
-    n = len(messages)
-    if not n:
+    if not messages:
         return []
-    x = vectorise(messages, p.body_chars) if x is None else x
-    days = np.array([m.at.timestamp() / 86400 for m in messages])
-    keys = [place_keys(m, p.body_chars, p.standardise) for m in messages]
-    by_place = _window(_block_pairs(_postings(keys, p.max_posting), n), days, n, p.window_days)
-    by_title = _block_pairs(_postings(_title_terms(messages, p.title_terms), p.max_posting), n)
-    by_title = _window(np.setdiff1d(by_title, by_place, assume_unique=True), days, n, p.window_days)
-    uf = _UnionFind(n)
-    title_places = [_specific(places(m.title)) for m in messages]
-    # Same place: the problem words of the titles may agree (…搅拌厂 / …搅拌站) while long bodies dilute the match.
-    xt = vectorise_problems(messages)
-    # Only when both titles name the same place: "什么时候修" alone says nothing.
-    named = [set(places(m.title)) for m in messages]
-    full, problem = _pair_cosine(x, by_place, n), _pair_cosine(xt, by_place, n)
-    for code, a, b in zip(by_place.tolist(), full.tolist(), problem.tolist(), strict=True):
-        i, j = divmod(code, n)
-        same_title_place = bool(named[i] & named[j])
-        if (a >= p.similarity or (same_title_place and b >= p.similarity)) and not _conflict(
-            title_places[i], title_places[j]
-        ):
-            uf.union(i, j)
-    for code in by_title[_pair_cosine(x, by_title, n) >= p.similarity_no_place].tolist():
-        i, j = divmod(code, n)
-        if not _conflict(title_places[i], title_places[j]):
-            uf.union(i, j)
-    comps: dict[int, list[int]] = {}
-    for i in range(n):
-        comps.setdefault(uf.find(i), []).append(i)
+    return _cluster(_prepare(messages, p, x), p)
+
+
+def _cluster(prep: _Prepared, p: HotspotParams) -> list[list[int]]:
+    """Return the clusters (lists of message indices, in order of their first message) of prepared messages."""
+    labels = _link(prep, p)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
     out: list[list[int]] = []
-    for members in comps.values():
-        out += _split(members, x, p.split_similarity) if len(members) > p.split_above else [members]
+    for members in np.split(order, bounds):
+        out += _pieces(members, prep, p) if len(members) > 1 else [members.tolist()]
     return out
+
+
+def _pieces(members: np.ndarray, prep: _Prepared, p: HotspotParams) -> list[list[int]]:
+    """Cut a component into time-local pieces, then re-split large pieces by average linkage."""
+    out: list[list[int]] = []
+    for piece in hp.time_pieces(members, prep.days, p.max_span_days, p.split_max):
+        ids = piece.tolist()
+        out += _split(ids, prep.x, p.split_similarity) if len(ids) > p.split_above else [ids]
+    return out
+
+
+def _link(prep: _Prepared, p: HotspotParams, chunk: int = 100_000) -> np.ndarray:
+    """Return the component label of each message after linking the candidate pairs that pass the tests."""
+    n, days = len(prep.days), prep.days
+    by_place = hp.window_pairs(*hp.flatten(prep.keys), days, p.window_days, p.max_posting, p.max_partners)
+    by_title = hp.window_pairs(
+        *_title_terms(prep.titles, p.title_terms), days, p.window_days, p.max_posting, p.max_partners
+    )
+    by_title = hp.minus(by_title, by_place)
+    spec, spec_sets = _classes(frozenset(_specific(tp)) for tp in prep.title_places)
+    named, named_sets = _classes(frozenset(tp) for tp in prep.title_places)
+
+    def allowed(pairs: np.ndarray) -> np.ndarray:
+        return pairs[~hp.by_pair_class(pairs, spec, lambda a, b: _conflict(spec_sets[a], spec_sets[b]))]
+
+    # Same place named in both titles: the problem words may agree (…搅拌厂 / …搅拌站) while long bodies dilute
+    # the match. Cheap (titles only), so first: pairs it joins need no full-text cosine.
+    same = by_place[hp.by_pair_class(by_place, named, lambda a, b: bool(named_sets[a] & named_sets[b]))]
+    links = allowed(same[hp.pair_cosine(prep.xt, same) >= p.similarity])
+    labels = hp.components(n, links)
+    # A pair whose messages are already joined cannot change the clustering: its cosine is never computed, and
+    # the components are refreshed every `chunk` pairs so that dense places skip most of their pairs.
+    for pairs, threshold in ((by_place, p.similarity), (by_title, p.similarity_no_place)):
+        for lo in range(0, len(pairs), chunk):
+            rest = hp.unjoined(pairs[lo : lo + chunk], labels)
+            links = np.concatenate([links, allowed(rest[hp.pair_cosine(prep.x, rest) >= threshold])])
+            labels = hp.components(n, links)
+    return labels
 
 
 def _peak_7d(times: list[datetime]) -> int:
@@ -357,17 +395,10 @@ def heat(components: dict[str, float]) -> float:
     return round(10 * sum(HEAT_WEIGHTS[k] * v for k, v in components.items()), 2)
 
 
-def _gram(rows: sparse.csr_matrix) -> np.ndarray:
-    """Return the dense cosine matrix of a few rows (columns compacted first: x has 2**21 of them)."""
-    used = np.unique(rows.indices)
-    small = rows[:, used]
-    return np.asarray((small @ small.T).toarray())
-
-
 def _medoid(members: list[int], x: sparse.csr_matrix) -> int:
     if len(members) == 1:
         return members[0]
-    sims = _gram(x[members]).sum(axis=1)
+    sims = hv.gram(x[members]).sum(axis=1)
     return members[int(np.argmax(sims))]
 
 
@@ -405,17 +436,21 @@ def rank(messages: Sequence[Message], params: HotspotParams | None = None, top: 
     p = params or HotspotParams()
     if not messages:
         return []
-    x = vectorise(messages, p.body_chars)
+    prep = _prepare(messages, p)
     now = max(m.at for m in messages)
-    issues: list[HotIssue] = []
-    for members in cluster(messages, p, x):
+    scored: list[tuple[float, datetime, list[int], dict[str, float]]] = []
+    for members in _cluster(prep, p):
         group = [messages[i] for i in members]
-        if not _eligible(group, p):
-            continue
-        comps = heat_components(group, now)
-        issues.append(_issue(group, comps, messages[_medoid(members, x)].title))
-    issues.sort(key=lambda h: (-h.heat, h.start))
-    return [_renumber(h, i + 1) for i, h in enumerate(issues[:top])]
+        if _eligible(group, p):
+            comps = heat_components(group, now)
+            scored.append((heat(comps), min(m.at for m in group), members, comps))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    # Labels and medoids only for the issues shown: they cost a few regex passes and a dense gram per cluster.
+    issues = [
+        _issue([messages[i] for i in members], comps, messages[_medoid(members, prep.x)].title)
+        for _, _, members, comps in scored[:top]
+    ]
+    return [_renumber(h, i + 1) for i, h in enumerate(issues)]
 
 
 def _issue(group: list[Message], comps: dict[str, float], description: str) -> HotIssue:
