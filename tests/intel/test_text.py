@@ -36,6 +36,7 @@ def test_presegmented_detection() -> None:
     assert text.is_presegmented("小区 物业 乱 收费 业主 投诉")
     assert not text.is_presegmented("小区物业乱收费，业主投诉 无果")
     assert not text.is_presegmented("路灯")
+    assert not text.is_presegmented("小区物业乱收费业主投诉无果")
 
 
 def test_tokenize_raw_drops_stop_words_and_punctuation() -> None:

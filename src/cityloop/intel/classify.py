@@ -16,7 +16,6 @@ from typing import Any
 import joblib
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -24,8 +23,10 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 
 from cityloop.intel import text as textmod
+from cityloop.intel.classify_features import NgramTfidf
 
-MODEL_FORMAT_VERSION = 1
+# 2: NgramTfidf features (numpy n-gram keys) instead of sklearn's TfidfVectorizer.
+MODEL_FORMAT_VERSION = 2
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 USERDICT_FILE = "userdict.txt"
@@ -114,36 +115,18 @@ def prepare_texts(texts: Iterable[str], max_chars: int = 1000, hmm: bool = True)
     return [" ".join(textmod.tokenize(str(t), max_chars=max_chars, hmm=hmm)) for t in texts]
 
 
-def _strip_spaces(doc: str) -> str:
-    # Char n-grams ignore token boundaries so they agree whichever segmenter produced the tokens.
-    return doc.replace(" ", "")
-
-
-def _split(doc: str) -> list[str]:
-    return doc.split()
-
-
 def build_pipeline(params: ClassifierParams) -> Pipeline:
     """Build the untrained pipeline: tokens → word + char TF-IDF → calibrated linear SVM."""
-    word = TfidfVectorizer(
-        tokenizer=_split,
-        token_pattern=None,
-        lowercase=False,
-        ngram_range=params.word_ngrams,
-        min_df=params.min_df,
-        max_features=params.max_features,
-        sublinear_tf=params.sublinear_tf,
-        dtype=np.float32,
-    )
-    char = TfidfVectorizer(
-        analyzer="char",
-        preprocessor=_strip_spaces,
-        lowercase=False,
-        ngram_range=params.char_ngrams,
-        min_df=params.min_df,
-        max_features=params.max_features,
-        sublinear_tf=params.sublinear_tf,
-        dtype=np.float32,
+    # Char n-grams are taken after the spaces are removed, so they agree whichever segmenter made the tokens.
+    word, char = (
+        NgramTfidf(
+            analyzer,
+            ngram_range,
+            min_df=params.min_df,
+            max_features=params.max_features,
+            sublinear_tf=params.sublinear_tf,
+        )
+        for analyzer, ngram_range in (("word", params.word_ngrams), ("char", params.char_ngrams))
     )
     prep_args = {"max_chars": params.max_chars, "hmm": params.hmm}
     svm = LinearSVC(C=params.c, class_weight=params.class_weight, random_state=params.seed)
@@ -268,7 +251,8 @@ def load(directory: str | Path) -> TextClassifier:
     src = Path(directory)
     metadata = json.loads((src / METADATA_FILE).read_text(encoding="utf-8"))
     if metadata.get("format_version") != MODEL_FORMAT_VERSION:
-        raise ValueError(f"unsupported model format {metadata.get('format_version')!r} in {src}")
+        raise ValueError(f"unsupported model format {metadata.get('format_version')!r} in {src}: retrain it "
+                         f"(`cityloop intel retrain` or `cityloop intel train`)")
     if (src / USERDICT_FILE).exists():
         # Segment with the same dictionary as at training time, or word features drift.
         textmod.load_user_dict(src / USERDICT_FILE)

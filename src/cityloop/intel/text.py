@@ -54,6 +54,8 @@ def normalize(text: str, *, strip_boilerplate: bool = True) -> str:
 
 def is_presegmented(text: str) -> bool:
     """Tell whether text looks already word-segmented (space-separated CJK tokens)."""
+    if " " not in text:
+        return False  # most raw intake text: skip both regex scans
     cjk = len(_CJK_CHAR_RE.findall(text))
     if cjk < 4:
         return False
