@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     classify_threshold: float = Field(
         default=0.6, description="Confidence below which a suggested category is not applied automatically."
     )
+    dedup_screening: bool = Field(
+        default=True, description="Look for duplicate candidates and repeat callers on every new case.")
     dedup_auto_merge: bool = Field(
         default=True, description="Merge a new case into an open one it surely repeats (text ≥ 0.85 similar, "
         "≤ 200 m, ≤ 72 h); otherwise duplicates are only suggested to the dispatcher.")

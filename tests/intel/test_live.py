@@ -119,3 +119,11 @@ def test_thresholds_can_be_tuned_per_category_prefix(db: Session, world: Any, ho
     assert "duplicates" not in file_case(db, agent, **SAME_NOISE).suggestions
     assert live.index(db).params_for("010101").suggest_threshold == pytest.approx(1.01)
     assert live.index(db).params_for("020101").suggest_threshold == pytest.approx(0.5)
+
+
+def test_screening_can_be_switched_off(db: Session, world: Any, hooks: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CITYLOOP_DEDUP_SCREENING", "false")
+    get_settings.cache_clear()
+    agent = world.subjects["agent"]
+    file_case(db, agent, **NOISE)
+    assert "duplicates" not in file_case(db, agent, **SAME_NOISE).suggestions

@@ -154,6 +154,8 @@ def forget(case: Case) -> None:
 
 def screen(session: Session, case: Case) -> dict[str, object]:
     """Intake screener: duplicate candidates and repeat-caller cases as evidence; never raises."""
+    if not get_settings().dedup_screening:
+        return {}
     try:
         result = duplicate_candidates(session, case)
     except Exception:  # dedup is advice: a failure costs the hint, never the case
