@@ -98,3 +98,26 @@ def test_adding_then_removing_a_case_leaves_queries_unchanged(extra: str) -> Non
     ix.add("extra", extra)
     ix.remove("extra")
     assert [ix.query(q, keywords=False) for q in CORPUS] == before
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(-0.03, 0.03), st.floats(-0.03, 0.03), st.floats(0, 400),
+                          st.booleans(), st.booleans()), min_size=1, max_size=25))
+def test_the_distance_and_time_prefilter_never_drops_a_valid_candidate(spots: list[tuple[float, float, float, bool,
+                                                                                         bool]]) -> None:
+    from cityloop.intel.dedup import _decide, haversine_m
+
+    params = DedupParams(max_distance_m=1500, window_hours=168)
+    ix = DuplicateIndex(params)
+    here, now = (120.15, 30.27), T0 + timedelta(hours=200)
+    expected = set()
+    for i, (dx, dy, hours, has_point, has_time) in enumerate(spots):
+        point = (here[0] + dx, here[1] + dy) if has_point else (None, None)
+        at = T0 + timedelta(hours=hours) if has_time else None
+        ix.add(i, GARBAGE, point[0], point[1], at, "env", None)
+        dist = haversine_m(*here, *point) if has_point else None  # type: ignore[arg-type]
+        gap = abs((now - at).total_seconds()) / 3600 if at else None
+        if _decide(1.0, dist, gap, params) is not None:
+            expected.add(i)
+    found = {m.id for m in ix.query(GARBAGE, *here, now, "env", None, limit=100, keywords=False).matches}
+    assert found == expected

@@ -322,7 +322,7 @@ class DuplicateIndex:
             return QueryResult([], repeat)
         estimates = (self._sigs.data[slots] == sig[None, :]).mean(axis=1)
         # MinHash with 64 permutations has a standard error of ≈0.06: keep a margin below the threshold.
-        keep = estimates >= params.suggest_threshold - 0.2
+        keep = (estimates >= params.suggest_threshold - 0.2) & self._within_reach(slots, lng, lat, _epoch(at), params)
         matches = self._score(cleaned, slots[keep], estimates[keep], params, (lng, lat, _epoch(at), caller))
         matches.sort(key=lambda m: (m.decision != "auto_merge", -m.similarity))
         matches = matches[:limit]
@@ -348,6 +348,21 @@ class DuplicateIndex:
             # Cases sharing more bands are likelier duplicates.
             slots = slots[np.argsort(-counts, kind="stable")[: self.max_candidates]]
         return slots
+
+    def _within_reach(self, slots: np.ndarray, lng: float | None, lat: float | None, at: float,
+                      params: DedupParams) -> np.ndarray:
+        """Vectorised pre-filter: candidates too far or too long ago can never be suggested (`_decide`)."""
+        ok = np.ones(len(slots), dtype=bool)
+        if not math.isnan(at):
+            hours = np.abs(at - self._at.data[slots]) / 3600
+            ok &= ~(hours > params.window_hours)  # NaN (no time) never blocks
+        if lng is not None and lat is not None:
+            # Equirectangular distance is within 0.5 % of haversine at city scale; keep a 1 % margin.
+            dx = np.radians(self._lng.data[slots] - lng) * math.cos(math.radians(lat))
+            dy = np.radians(self._lat.data[slots] - lat)
+            metres = _EARTH_RADIUS_M * np.hypot(dx, dy)
+            ok &= ~(metres > params.max_distance_m * 1.01)
+        return ok
 
     def _score(
         self,
