@@ -127,3 +127,15 @@ def test_screening_can_be_switched_off(db: Session, world: Any, hooks: Any, monk
     agent = world.subjects["agent"]
     file_case(db, agent, **NOISE)
     assert "duplicates" not in file_case(db, agent, **SAME_NOISE).suggestions
+
+
+def test_an_event_committed_late_below_the_mark_is_still_applied(db: Session, world: Any, hooks: Any) -> None:
+    agent = world.subjects["agent"]
+    index = live.index(db, fresh=True)
+    live.unregister()
+    late = file_case(db, agent, **NOISE, category_code=None)
+    # As if the mark had already moved past this case's events while their transaction was still committing.
+    live._live.event_mark = live._last_event_id(db)  # type: ignore[union-attr]
+    assert late.id not in index
+    assert live.index(db, fresh=True) is index
+    assert late.id in index

@@ -32,6 +32,7 @@ _BATCH = 5000
 LIVE_WINDOW = timedelta(hours=1)
 # How stale this process's view of other processes' intake may get.
 CATCH_UP_SECONDS = 1.0
+FEED_OVERLAP = 200
 _lock = threading.RLock()
 
 
@@ -97,14 +98,21 @@ def index(session: Session, fresh: bool = False) -> DuplicateIndex:
 
 
 def _catch_up(session: Session, live: _Live) -> None:
-    """Apply events other processes (or this one) wrote since the last look: new, closed, reopened cases."""
+    """Apply events other processes (or this one) wrote since the last look: new, closed, reopened cases.
+
+    Event ids are handed out before commit, so a slow transaction can commit an id below one already read; the
+    first read of each catch-up steps back FEED_OVERLAP ids to pick such late events up (re-applying is harmless:
+    the latest event of a case decides, and cases are re-read from the database before they are added).
+    """
+    after = max(0, live.event_mark - FEED_OVERLAP)
     while True:
         rows = session.execute(select(CaseEvent.id, CaseEvent.case_id, CaseEvent.to_state)
-                               .where(CaseEvent.id > live.event_mark).order_by(CaseEvent.id).limit(_BATCH)).all()
+                               .where(CaseEvent.id > after).order_by(CaseEvent.id).limit(_BATCH)).all()
         if not rows:
             return
         latest = {case_id: state for _id, case_id, state in rows}
-        live.event_mark = rows[-1][0]
+        after = rows[-1][0]
+        live.event_mark = max(live.event_mark, after)
         missing = [cid for cid, state in latest.items() if state in _OPEN and cid not in live.index]
         for cid, state in latest.items():
             if state not in _OPEN:
