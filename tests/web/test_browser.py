@@ -235,6 +235,7 @@ def _check_cockpit(tab: Tab) -> None:
     assert int(received) > 0
     assert int(page.get_attribute("#cockpit", "data-points") or 0) > 0
     assert page.locator("#cockpit-map canvas").count() >= 1
+    page.wait_for_function("+(document.getElementById('cockpit-map').dataset.grids || 0) > 0")  # grids drawn
     assert page.locator("#hot li").count() > 0
     page.wait_for_timeout(1500)  # let ECharts finish its entry animation before the screenshot
 

@@ -95,10 +95,12 @@
   function mapLayer(d) {
     var el = document.getElementById("cockpit-map");
     if (!el || !window.CityMap) return;
-    if (!map) map = window.CityMap.blankMap(el);
+    var first = !map;
+    if (first) map = window.CityMap.blankMap(el);
     if (layer) layer.remove();
     layer = window.CityMap.pointLayer(d.points).addTo(map);
-    if (d.points.features.length) map.fitBounds(layer.getBounds().pad(0.2), {maxZoom: 14});
+    if (first && el.dataset.gridsSrc) window.CityMap.addGrids(map, el, layer);  // grids once; points every refresh
+    else if (d.points.features.length) map.fitBounds(layer.getBounds().pad(0.2), {maxZoom: 14});
   }
 
   function list(id, rows, text) {

@@ -58,11 +58,12 @@
     });
   }
 
-  function gridLayer(collection, mine) {
-    // Grid polygons under the points: the worker's own grids stand out, the others are faint outlines.
+  function gridLayer(collection, mine, highlight) {
+    // Grid polygons under the points: the worker's own grids (or the case's grid) stand out, the rest are outlines.
     return L.geoJSON(collection, {
       style: function (f) {
-        var own = mine && ((f.properties || {}).workers || []).indexOf(mine) >= 0;
+        var p = f.properties || {};
+        var own = (mine && (p.workers || []).indexOf(mine) >= 0) || (highlight && p.code === highlight);
         return {color: own ? "#389e0d" : "#8c8c8c", weight: own ? 2 : 1, fillColor: "#52c41a", fillOpacity: own ? 0.12 : 0.02};
       },
       onEachFeature: function (f, layer) {
@@ -76,12 +77,16 @@
     fetch(el.dataset.gridsSrc, {credentials: "same-origin", headers: {Accept: "application/json"}})
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
       .then(function (fc) {
-        var mine = +el.dataset.gridsMine || 0, layer = gridLayer(fc, mine).addTo(map);
+        var mine = +el.dataset.gridsMine || 0, layer = gridLayer(fc, mine, el.dataset.gridsHighlight).addTo(map);
         layer.bringToBack();
         el.dataset.grids = String(fc.features.length);
         if (!fc.features.length) return;
-        // Frame the worker's own grids (all grids when none is theirs) together with the task points.
-        var own = fc.features.filter(function (f) { return ((f.properties || {}).workers || []).indexOf(mine) >= 0; });
+        // Frame the worker's own grids / the case's grid (all grids when none) together with the points.
+        var hl = el.dataset.gridsHighlight;
+        var own = fc.features.filter(function (f) {
+          var p = f.properties || {};
+          return (mine && (p.workers || []).indexOf(mine) >= 0) || (hl && p.code === hl);
+        });
         var bounds = L.geoJSON({type: "FeatureCollection", features: own.length ? own : fc.features}).getBounds();
         if (pointsLayer) bounds.extend(pointsLayer.getBounds());
         map.fitBounds(bounds.pad(0.05));
@@ -96,7 +101,7 @@
     return map;
   }
 
-  window.CityMap = {blankMap: blankMap, pointLayer: pointLayer, gridLayer: gridLayer};
+  window.CityMap = {blankMap: blankMap, pointLayer: pointLayer, gridLayer: gridLayer, addGrids: addGrids};
 
   function init(scope) {
     // Each map element is set up once; htmx swaps bring new ones, so this runs again after every swap.
