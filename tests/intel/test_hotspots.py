@@ -53,6 +53,15 @@ def test_places_are_extracted_without_prefixes() -> None:
     assert hs.district("A市经开区泉星公园") == "经开区"
 
 
+def test_real_division_names_are_prefixes_not_places() -> None:
+    # 城 ends place names (魅力之城), so without care 上城区 would leave the fragment 区紫阳街道 behind.
+    assert hs.places("杭州市上城区紫阳街道某超市出售过期食品") == ["紫阳街道"]
+    assert hs.places("西湖区文三路口井盖松动") == ["文三路"]
+    assert hs.places("新城区花园路积水") == ["花园路"]
+    assert hs.places("农贸市场乱收费") == ["农贸市场"]
+    assert hs.places("小区门口垃圾成堆") == []
+
+
 def test_same_problem_same_place_clusters_and_other_places_stay_apart() -> None:
     msgs = _messages()
     assert _groups(msgs) == {frozenset({"0", "1", "2", "3"}), frozenset({"4", "5"})}

@@ -36,6 +36,12 @@ _PREFIX_RE = re.compile(
     r"^(?:关于|反映|投诉|举报|咨询|建议|请求|要求|希望|请问|强烈|恳请|呼吁|请|问|我|我们|本人|家住|住在|位于|严惩|"
     r"[A-Z]\d*[市区县州镇乡]|西地省|[\u4e00-\u9fff]{2}省|经开区|高新区)+"
 )
+# Real province/city/district names opening a clause (杭州市上城区紫阳街道): without this, 城 in 上城 would end a
+# "place" and leave 区紫阳街道 behind. Anonymised forms (A市A3区) are handled by _PREFIX_RE.
+_REAL_DIVISION_RE = re.compile(
+    r"^(?:[\u4e00-\u9fff]{2,3}省)?(?:[\u4e00-\u9fff]{2,3}市(?!场))?"
+    r"(?:[\u4e00-\u9fff]{1,3}(?<![小社园片景校厂矿街营库])[区县](?![域别长委内外]))?"
+)
 # Words that open a clause but never a place name (小区临街, 附近建搅拌站, 该小区…).
 _JUNK_START = re.compile(
     r"^(?:小区|附近|门口|旁边|周边|该|同|本|这|那|此|所在|临|靠近|距|离|来自|由|求|当|所以|听说|还|未经|违|建|修|设|"
@@ -115,7 +121,8 @@ class HotIssue:
 def places(text: str) -> list[str]:
     """Return place names (estates, POIs, roads, schools…) mentioned in a text, in order, without prefixes."""
     found: list[str] = []
-    for clause in _CLAUSE_RE.split(text):
+    for raw in _CLAUSE_RE.split(text):
+        clause = _REAL_DIVISION_RE.sub("", raw)
         for run in _place_runs(clause) if len(clause) > 1 else ():  # a run is a name character and a suffix
             name = _PREFIX_RE.sub("", run)
             longest = 14 if name.endswith(("公司", "集团")) else 9
