@@ -55,9 +55,11 @@ def split_titles(
         hits = Counter(i for g in grams for i in index.get(g, ()))
         if not hits:
             continue
-        best, count = hits.most_common(1)[0]
+        count = max(hits.values())
         if count >= 0.5 * len(grams):
-            (test_t if heads[best][1] else train_t).append(row)
+            # Ties (near-duplicate messages on both sides) go to the held-out side, whatever the set order.
+            held_out = any(heads[i][1] for i, n in hits.items() if n == count)
+            (test_t if held_out else train_t).append(row)
     return train_t, test_t
 
 

@@ -147,3 +147,33 @@ def test_cli_rejects_unknown_column(tmp_path: Path) -> None:
         ["train", "--data", str(FIXTURE), "--text-cols", "nope", "--label-col", "label", "--out", str(tmp_path)],
     )
     assert result.exit_code != 0
+
+
+def test_nbsvm_folds_ratios_into_weights() -> None:
+    import numpy as np
+    import scipy.sparse as sp
+    from sklearn.svm import LinearSVC
+
+    rng = np.random.default_rng(0)
+    x = sp.csr_matrix(rng.random((60, 12)) * (rng.random((60, 12)) < 0.4))
+    y = np.array(["a", "b", "c"] * 20)
+    model = classify.NBSVC(c=1.0, class_weight=None).fit(x, y)
+    presence = (x > 0).astype(float)
+    pos = y == "b"
+    p = 1 + np.asarray(presence[pos].sum(axis=0)).ravel()
+    q = 1 + np.asarray(presence[~pos].sum(axis=0)).ravel()
+    ratio = np.log(p / p.sum()) - np.log(q / q.sum())
+    svm = LinearSVC(C=1.0, random_state=0).fit(x @ sp.diags(ratio), pos.astype(int))
+    expected = svm.decision_function(x @ sp.diags(ratio))
+    assert model.decision_function(x)[:, 1] == pytest.approx(expected, abs=1e-9)
+    assert model.coef_.T.flags.c_contiguous  # else every prediction copies the weight matrix
+    assert list(model.predict(x[:3])) == list(model.classes_[model.decision_function(x[:3]).argmax(axis=1)])
+
+
+def test_binary_nbsvm_is_calibrated(data: tuple[list[str], list[str]]) -> None:
+    texts, labels = data
+    pairs = [(t, y) for t, y in zip(texts, labels, strict=True) if y in {"环境保护", "教育文体"}]
+    trained = classify.train([t for t, _ in pairs], [y for _, y in pairs])
+    assert isinstance(trained.pipeline.named_steps["clf"].estimator, classify.NBSVC)
+    assert trained.predict([UNSEEN["环境保护"], UNSEEN["教育文体"]]) == ["环境保护", "教育文体"]
+    assert trained.predict_proba([UNSEEN["环境保护"]]).sum() == pytest.approx(1.0)
