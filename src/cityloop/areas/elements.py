@@ -99,8 +99,8 @@ def import_rows(session: Session, subject: Subject, kind: ElementKind, rows: lis
     audit.record(session, subject, f"import_{kind}", kind.value, [],
                  {"created": len(report.created), "rejected": len(report.errors)})
     session.commit()
-    if kind is ElementKind.ADDRESSES:
-        standard_addresses.invalidate()
+    # Addresses change with address imports and with buildings, which write their code onto the address.
+    standard_addresses.invalidate()
     return report
 
 
@@ -366,4 +366,5 @@ def regrid(session: Session, subject: Subject, grid_codes: list[str]) -> int:
                 element.division_code = found[1] if found else element.division_code
                 moved += 1
     session.commit()
+    standard_addresses.invalidate()  # standard addresses carry their grid
     return moved

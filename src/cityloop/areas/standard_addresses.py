@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,22 +55,33 @@ class DbAddressTable:
 
 _lock = threading.Lock()
 _cache: dict[str, DbAddressTable] = {}
+_checked_at: dict[str, float] = {}
+RECHECK_SECONDS = 1.0
 
 
 def invalidate() -> None:
     """Forget the cached tables (after an import; other processes notice through the fingerprint)."""
     with _lock:
         _cache.clear()
+        _checked_at.clear()
 
 
 cache_clearers.append(invalidate)
 
 
 def table_for(session: Session) -> DbAddressTable:
-    """The matcher over this database's standard addresses, rebuilt when the table changed."""
+    """The matcher over this database's standard addresses, rebuilt when the table changed.
+
+    Imports in this process drop the cache at once (`invalidate`); other processes' imports are noticed by the
+    fingerprint, checked at most every RECHECK_SECONDS so intake does not count the table per case.
+    """
     key = str(session.get_bind().engine.url)
-    fingerprint = repo.address_fingerprint(session)
     cached = _cache.get(key)
+    now = time.monotonic()
+    if cached is not None and now - _checked_at.get(key, 0.0) < RECHECK_SECONDS:
+        return cached
+    fingerprint = repo.address_fingerprint(session)
+    _checked_at[key] = now
     if cached is not None and cached.fingerprint == fingerprint:
         return cached
     built = DbAddressTable([AddressRow(*row) for row in repo.address_rows(session)], fingerprint)
