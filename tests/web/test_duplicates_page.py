@@ -45,3 +45,10 @@ def test_the_dispatch_queue_flags_possible_duplicates_and_repeat_callers(as_user
     assert 'data-hint="repeat-caller"' in row
     first_row = queue.split(f'id="row-{first.id}"', 1)[1].split("</tr>", 1)[0]
     assert "data-hint" not in first_row
+
+
+def test_queues_name_the_area_instead_of_showing_its_code(as_user: Browser, db: Session, world: World) -> None:
+    c = as_user("dispatcher")
+    case = file_case(db, world.subjects["agent"], **NOISE)
+    row = c.get("/dispatch").text.split(f'id="row-{case.id}"', 1)[1].split("</tr>", 1)[0]
+    assert f'<td title="{case.division_code}">北山街道</td>' in row

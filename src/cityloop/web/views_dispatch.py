@@ -28,6 +28,8 @@ def workbench(request: Request, session: DbSession, subject: Dispatcher, lang: L
     ctx = {
         "page": page, "query": query, "units": lookup_service.units(session),
         "suggested": {c.id: slots.suggest_unit(session, c) for c in page.items},
+        "area_names": lookup_service.division_names(
+            session, {str(c.location.get("division_code")) for c in page.items if c.location.get("division_code")}),
         "states": [State.RECEIVED, State.RETURN_REQUESTED], "channels": list(Channel), "types": list(AppealType),
         "done": request.query_params.get("done"), "failed": request.query_params.get("failed"),
     }
