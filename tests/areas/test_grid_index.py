@@ -87,7 +87,7 @@ def test_other_processes_changes_are_noticed_on_the_next_recheck(db: Session, mo
     # Another process retires the grid: this process has no invalidate() call to rely on.
     db.execute(text("UPDATE grids SET status = 'retired'"))
     db.commit()
-    monkeypatch.setattr(grid_index, "RECHECK_SECONDS", 3600.0)
+    monkeypatch.setattr(grid_index._cache, "recheck_seconds", 3600.0)
     assert grid_index.lookup(db, 120.005, 30.005) is not None  # within the recheck interval: the cached view
-    monkeypatch.setattr(grid_index, "RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr(grid_index._cache, "recheck_seconds", 0.0)
     assert grid_index.lookup(db, 120.005, 30.005) is None

@@ -8,8 +8,6 @@ neither side contains, goes to the smaller code, so every point of a tiling find
 from __future__ import annotations
 
 import json
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +20,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION
 from sqlalchemy.orm import Session
 
 from cityloop.areas.grid_models import Grid, GridStatus
-from cityloop.kit.db import cache_clearers
+from cityloop.kit.table_cache import TableCache
 
 NO_GRID = -1
 
@@ -109,17 +107,16 @@ class GridIndex:
     division_codes: npt.NDArray[np.str_]
     geoms: npt.NDArray[np.object_]
     tree: shapely.STRtree
-    fingerprint: tuple[Any, ...] = ()
     _lattice: _Lattice | None = None
 
     @classmethod
-    def build(cls, rows: list[tuple[str, str, Any]], fingerprint: tuple[Any, ...] = ()) -> GridIndex:
+    def build(cls, rows: list[tuple[str, str, Any]]) -> GridIndex:
         """Index `(code, division_code, shapely geometry)` rows."""
         rows = sorted(rows, key=lambda r: r[0])
         geoms = np.array([r[2] for r in rows], dtype=object)
         shapely.prepare(geoms)
         return cls(np.array([r[0] for r in rows], dtype=str), np.array([r[1] for r in rows], dtype=str),
-                   geoms, shapely.STRtree(geoms), fingerprint)
+                   geoms, shapely.STRtree(geoms))
 
     def __len__(self) -> int:
         """Number of indexed grids."""
@@ -197,22 +194,6 @@ def _first_per_point(point_idx: npt.NDArray[np.intp],
     return point_idx[first], grid_idx[first]
 
 
-_lock = threading.Lock()
-_cache: dict[str, GridIndex] = {}
-_checked_at: dict[str, float] = {}
-RECHECK_SECONDS = 1.0
-
-
-def invalidate() -> None:
-    """Drop every cached index (called after grids change; other processes notice via the fingerprint)."""
-    with _lock:
-        _cache.clear()
-        _checked_at.clear()
-
-
-cache_clearers.append(invalidate)
-
-
 def _fingerprint(session: Session) -> tuple[Any, ...]:
     """Cheap summary that changes whenever a grid is added, reshaped or retired."""
     stmt = select(func.count(Grid.id), func.max(Grid.id), func.max(Grid.updated_at)).where(
@@ -221,27 +202,20 @@ def _fingerprint(session: Session) -> tuple[Any, ...]:
     return tuple(str(v) for v in row)
 
 
-def grid_index(session: Session) -> GridIndex:
-    """The index of active grids for this database, rebuilt when the grids changed.
-
-    Changes made in this process drop the cache at once (`invalidate`); other processes' changes are noticed by
-    the fingerprint, checked at most every RECHECK_SECONDS so intake does not scan the grid table per case.
-    """
-    key = str(session.get_bind().engine.url)
-    cached = _cache.get(key)
-    now = time.monotonic()
-    if cached is not None and now - _checked_at.get(key, 0.0) < RECHECK_SECONDS:
-        return cached
-    fingerprint = _fingerprint(session)
-    _checked_at[key] = now
-    if cached is not None and cached.fingerprint == fingerprint:
-        return cached
+def _build(session: Session) -> GridIndex:
     rows = session.execute(select(Grid.code, Grid.division_code, Grid.geometry).where(
         Grid.status == GridStatus.ACTIVE)).all()
-    index = GridIndex.build([(c, d, shape(json.loads(g))) for c, d, g in rows], fingerprint)
-    with _lock:
-        _cache[key] = index
-    return index
+    return GridIndex.build([(c, d, shape(json.loads(g))) for c, d, g in rows])
+
+
+# Grid changes in this process call invalidate(); other processes' show in the fingerprint within a second.
+_cache: TableCache[GridIndex] = TableCache(_fingerprint, _build)
+invalidate = _cache.invalidate
+
+
+def grid_index(session: Session) -> GridIndex:
+    """The index of active grids for this database, rebuilt when the grids changed."""
+    return _cache.get(session)
 
 
 def lookup(session: Session, lng: float, lat: float) -> tuple[str, str] | None:

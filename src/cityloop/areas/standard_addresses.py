@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +13,7 @@ from cityloop.areas.address_table import AddressRecord, AddressTable
 from cityloop.areas.gazetteer import normalize
 from cityloop.config import get_settings
 from cityloop.kit.auth import SYSTEM, Subject
-from cityloop.kit.db import cache_clearers
+from cityloop.kit.table_cache import TableCache
 
 SEARCH_LIMIT = 20
 
@@ -36,9 +34,8 @@ class AddressRow:
 class DbAddressTable:
     """An `AddressTable` over the database rows plus the rows themselves by text (for ids and building codes)."""
 
-    def __init__(self, rows: list[AddressRow], fingerprint: tuple[str, ...]) -> None:
+    def __init__(self, rows: list[AddressRow]) -> None:
         """Index every row for matching."""
-        self.fingerprint = fingerprint
         self.by_text = {row.text: row for row in rows}
         # Parsing the text again (rather than passing the stored division) keeps record keys and query keys
         # in the same code space: the standardiser's national codes.
@@ -53,41 +50,18 @@ class DbAddressTable:
         return self.by_text.get(found.record.text) if found is not None else None
 
 
-_lock = threading.Lock()
-_cache: dict[str, DbAddressTable] = {}
-_checked_at: dict[str, float] = {}
-RECHECK_SECONDS = 1.0
+def _build(session: Session) -> DbAddressTable:
+    return DbAddressTable([AddressRow(*row) for row in repo.address_rows(session)])
 
 
-def invalidate() -> None:
-    """Forget the cached tables (after an import; other processes notice through the fingerprint)."""
-    with _lock:
-        _cache.clear()
-        _checked_at.clear()
-
-
-cache_clearers.append(invalidate)
+# Imports in this process call invalidate(); other processes' show in the fingerprint within a second.
+_cache: TableCache[DbAddressTable] = TableCache(repo.address_fingerprint, _build)
+invalidate = _cache.invalidate
 
 
 def table_for(session: Session) -> DbAddressTable:
-    """The matcher over this database's standard addresses, rebuilt when the table changed.
-
-    Imports in this process drop the cache at once (`invalidate`); other processes' imports are noticed by the
-    fingerprint, checked at most every RECHECK_SECONDS so intake does not count the table per case.
-    """
-    key = str(session.get_bind().engine.url)
-    cached = _cache.get(key)
-    now = time.monotonic()
-    if cached is not None and now - _checked_at.get(key, 0.0) < RECHECK_SECONDS:
-        return cached
-    fingerprint = repo.address_fingerprint(session)
-    _checked_at[key] = now
-    if cached is not None and cached.fingerprint == fingerprint:
-        return cached
-    built = DbAddressTable([AddressRow(*row) for row in repo.address_rows(session)], fingerprint)
-    with _lock:
-        _cache[key] = built
-    return built
+    """The matcher over this database's standard addresses, rebuilt when the table changed."""
+    return _cache.get(session)
 
 
 def geocoder(session: Session) -> Geocoder | None:

@@ -26,6 +26,7 @@ from cityloop.web import lookup_service
 log = logging.getLogger("cityloop.web")
 DUPLICATE_WINDOW = timedelta(days=30)
 DUPLICATE_MIN_SCORE = 55.0
+_MERGEABLE = frozenset(str(s) for s in OPEN_STATES | {State.COMPLETED})
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def duplicate_candidates(session: Session, subject: Subject, title: str, content
     """Recent open cases nearby whose text is similar (fuzzy token match on title and content)."""
     if len(title.strip()) < 2:
         return []
-    filters: dict[str, Any] = {"state": [str(s) for s in OPEN_STATES | {State.COMPLETED}],
+    filters: dict[str, Any] = {"state": sorted(_MERGEABLE),
                                "received_from": utcnow() - DUPLICATE_WINDOW}
     if division_code:
         filters["division_code"] = division_code[:6]
@@ -136,7 +137,7 @@ def case_duplicates(session: Session, subject: Subject, case: CaseOut, lang: str
     hints = []
     for found in (case.suggestions or {}).get("duplicates", [])[:limit]:
         other = cases_repo.get_case(session, subject, int(found["case_id"]))
-        if other is None or other.state not in {str(s) for s in OPEN_STATES | {State.COMPLETED}}:
+        if other is None or other.state not in _MERGEABLE:
             continue  # outside the caller's area, or closed since
         hints.append(DuplicateHint(cases.present(session, subject, other, lang),
                                    round(100 * float(found["similarity"]), 1), found))
