@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from cityloop.areas.address import StandardAddress, standardize
-from cityloop.areas.cli import OUTPUT_COLUMNS, standardize_csv
-from cityloop.areas.gazetteer import CITY, DISTRICT, PROVINCE, TOWN, Gazetteer, core_name, gazetteer
+from cityloop.areas.addresses.cli import OUTPUT_COLUMNS, standardize_csv
+from cityloop.areas.addresses.standardizer import StandardAddress, standardize
+from cityloop.areas.divisions.gazetteer import CITY, DISTRICT, PROVINCE, TOWN, Gazetteer, core_name, gazetteer
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "addresses" / "addresses_train.csv"

@@ -19,7 +19,7 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DEFAULT_PG_ADMIN_URL, emit, fresh_database, migrate  # noqa: E402
 
-from cityloop.areas.grid_index import NO_GRID, GridIndex  # noqa: E402
+from cityloop.areas.grids.index import NO_GRID, GridIndex  # noqa: E402
 
 EXTENT = (120.0, 30.1, 120.3, 30.4)
 
@@ -65,7 +65,8 @@ def in_memory(rows: list[tuple[str, str, Any]], px: np.ndarray, py: np.ndarray, 
 def through_postgis(rows: list[tuple[str, str, Any]], index: GridIndex, px: np.ndarray, py: np.ndarray,
                     admin_url: str) -> dict[str, Any]:
     """Load the grids into a fresh PostgreSQL database and look the sample up through PostGIS."""
-    from cityloop.areas import grid_index, grids
+    from cityloop.areas.grids import index as grid_index
+    from cityloop.areas.grids import service as grids
     from cityloop.kit.auth import SYSTEM
     from cityloop.kit.db import reset_engine, session_scope
 

@@ -27,9 +27,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import emit, percentile  # noqa: E402
 
-from cityloop.intel import classify  # noqa: E402
-from cityloop.intel import hotspots as hs  # noqa: E402
-from cityloop.intel.dedup import DuplicateIndex, clean  # noqa: E402
+from cityloop.intel.classify import model as classify  # noqa: E402
+from cityloop.intel.dedup.index import DuplicateIndex, clean  # noqa: E402
+from cityloop.intel.hotspots import cluster as hs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "tipdm2020"

@@ -23,8 +23,8 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
-from cityloop.intel import classify  # noqa: E402
 from cityloop.intel import text as textmod  # noqa: E402
+from cityloop.intel.classify import model as classify  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "tipdm2020" / "messages_train_segmented.csv"

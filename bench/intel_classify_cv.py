@@ -38,7 +38,7 @@ from sklearn.svm import LinearSVC  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from intel_classify import DEFAULT_DATA, split_titles  # noqa: E402
 
-from cityloop.intel import classify  # noqa: E402
+from cityloop.intel.classify import model as classify  # noqa: E402
 
 SEED = 42
 # Reference of the paired differences per grid: the plain LinearSVC (C=0.5) the classifier comparison started from,

@@ -88,7 +88,7 @@ def _recreate_pg(url: str) -> None:
 def seed_places(engine: Engine) -> list[int]:
     """Divisions and handling units (one per district department and street office); returns unit ids."""
     from cityloop.accounts.models import Unit
-    from cityloop.areas.models import Division
+    from cityloop.areas.divisions.models import Division
 
     now = datetime.now(UTC)
     divisions = [{"code": CITY, "name": "杭州市", "short_name": "", "level": 2, "parent_code": "33"}]

@@ -15,7 +15,7 @@ target_metadata = Base.metadata
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     """Leave out tables managed outside the ORM (PostGIS shadow table, PostGIS's own spatial_ref_sys)."""
-    from cityloop.areas.grid_models import DB_ONLY_TABLES
+    from cityloop.areas.grids.models import DB_ONLY_TABLES
 
     return not (type_ == "table" and name in DB_ONLY_TABLES)
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from cityloop.accounts import service as accounts
 from cityloop.accounts.models import Unit, User
-from cityloop.areas.models import Division
+from cityloop.areas.divisions.models import Division
 from cityloop.cases.intake import intake
 from cityloop.cases.models import Case
 from cityloop.cases.schemas import CaseIn

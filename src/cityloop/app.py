@@ -13,15 +13,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from cityloop.accounts.routes import router as accounts_router
-from cityloop.areas.element_routes import router as elements_router
+from cityloop.areas.elements.routes import router as elements_router
 from cityloop.areas.routes import router as areas_router
 from cityloop.audit.routes import router as audit_router
 from cityloop.cases.admin_routes import router as admin_router
 from cityloop.cases.kpi_routes import router as kpi_router
 from cityloop.cases.routes import router as cases_router
 from cityloop.config import get_settings
-from cityloop.intel.alert_routes import router as alerts_router
-from cityloop.intel.routes import router as intel_router
+from cityloop.intel.alerts.routes import router as alerts_router
+from cityloop.intel.registry.routes import router as intel_router
 from cityloop.kit.errors import DomainError
 from cityloop.kit.nul_guard import NulGuard
 from cityloop.web.router import router as web_router
@@ -73,9 +73,11 @@ async def _sweeper() -> None:
 
 def register_hooks() -> None:
     """Plug the areas and intel modules into intake and the workflow (idempotent)."""
-    from cityloop.areas.locate import register as register_locator
-    from cityloop.areas.standard_addresses import register as register_address_table
-    from cityloop.intel import corrections, live, suggest
+    from cityloop.areas.addresses.locate import register as register_locator
+    from cityloop.areas.addresses.standard import register as register_address_table
+    from cityloop.intel.classify import suggest
+    from cityloop.intel.dedup import live
+    from cityloop.intel.registry import corrections
 
     register_locator()
     register_address_table()

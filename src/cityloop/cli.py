@@ -24,12 +24,12 @@ app.add_typer(sla_app, name="sla")
 def _mount_optional() -> None:
     """Mount sub-commands of modules (each module owns its CLI file)."""
     from cityloop.app import register_hooks
-    from cityloop.areas.division_cli import divisions_app
-    from cityloop.areas.element_cli import elements_app
-    from cityloop.areas.grid_cli import grids_app
+    from cityloop.areas.divisions.cli import divisions_app
+    from cityloop.areas.elements.cli import elements_app
+    from cityloop.areas.grids.cli import grids_app
     from cityloop.cases.cli import cases_app
-    from cityloop.cases.demo_cli import demo_app
-    from cityloop.intel.report_cli import report_app
+    from cityloop.cases.demo.cli import demo_app
+    from cityloop.intel.reports.cli import report_app
 
     app.add_typer(cases_app, name="cases")
     app.add_typer(demo_app, name="demo")
@@ -39,13 +39,13 @@ def _mount_optional() -> None:
     app.add_typer(divisions_app, name="divisions")
     register_hooks()
     try:
-        from cityloop.areas.cli import address_app
+        from cityloop.areas.addresses.cli import address_app
 
         app.add_typer(address_app, name="address")
     except ImportError:  # module not installed in this build
         pass
     try:
-        from cityloop.intel.cli import app as intel_app
+        from cityloop.intel.classify.cli import app as intel_app
 
         app.add_typer(intel_app, name="intel")
     except ImportError:  # module not installed in this build

@@ -8,11 +8,8 @@ import io
 from grid_fixtures import COMMUNITY_A, COMMUNITY_B, STREET, row_of_boxes
 from sqlalchemy.orm import Session
 
-from cityloop.areas import (
-    element_models,  # noqa: F401  # registers the element tables until cityloop.models does
-    grids,
-)
-from cityloop.areas.models import Division
+from cityloop.areas.divisions.models import Division
+from cityloop.areas.grids import service as grids
 from cityloop.kit.auth import Role, Subject
 
 COMMUNITY_C = "330105001001"  # 丙社区 in the other district

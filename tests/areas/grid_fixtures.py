@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cityloop.areas.models import Division
+from cityloop.areas.divisions.models import Division
 from cityloop.kit.auth import Role, Subject
 
 COMMUNITY_A, COMMUNITY_B, STREET = "330106001001", "330106001002", "330106001"

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from cityloop.areas.address import standardize
-from cityloop.areas.address_table import AddressRecord, AddressTable
-from cityloop.areas.cli import OUTPUT_COLUMNS, address_app
+from cityloop.areas.addresses.cli import OUTPUT_COLUMNS, address_app
+from cityloop.areas.addresses.standardizer import standardize
+from cityloop.areas.addresses.table import AddressRecord, AddressTable
 
 
 def test_full_address_with_repeated_segments() -> None:

@@ -25,8 +25,8 @@ from grid_fixtures import STREET
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cityloop.areas import elements
-from cityloop.areas.element_models import ElementKind
+from cityloop.areas.elements import service as elements
+from cityloop.areas.elements.models import ElementKind
 from cityloop.audit.models import AuditEntry
 from cityloop.kit.auth import SYSTEM
 
@@ -39,7 +39,7 @@ def client(engine: Any) -> Iterator[Any]:
     from fastapi.testclient import TestClient
 
     from cityloop.app import create_app
-    from cityloop.areas.element_routes import router
+    from cityloop.areas.elements.routes import router
 
     app = create_app()
     if not any(getattr(route, "path", "") == "/api/v1/blocks/{code}" for route in app.routes):
@@ -154,10 +154,11 @@ def test_demo_elements_sit_inside_their_grids_with_valid_codes(db: Session) -> N
     from grid_fixtures import add_divisions
     from shapely.geometry import Point
 
-    from cityloop.areas import codes, grids
     from cityloop.areas import repository as areas_repo
-    from cityloop.areas.demo_elements import seed_elements
-    from cityloop.areas.element_models import Component, Person, StandardAddress
+    from cityloop.areas.elements import codes
+    from cityloop.areas.elements.models import Component, Person, StandardAddress
+    from cityloop.areas.grids import service as grids
+    from cityloop.cases.demo.elements import seed_elements
 
     add_divisions(db)
     add_grids(db)

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cityloop.areas import codes
-from cityloop.areas.codes import CodeAllocator, ElementClass
+from cityloop.areas.elements import codes
+from cityloop.areas.elements.codes import CodeAllocator, ElementClass
 
 
 def test_allocated_codes_have_the_four_fields_and_are_valid() -> None:

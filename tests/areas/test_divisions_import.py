@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from cityloop.areas import divisions
-from cityloop.areas.division_cli import divisions_app
-from cityloop.areas.models import Division
+from cityloop.areas.divisions import service as divisions
+from cityloop.areas.divisions.cli import divisions_app
+from cityloop.areas.divisions.models import Division
 
 
 def _count(db: Session, prefix: str = "") -> int:

@@ -31,10 +31,12 @@ from grid_fixtures import COMMUNITY_A, STREET, add_divisions
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cityloop.areas import codes, elements, grids
-from cityloop.areas import element_repository as repo
-from cityloop.areas.element_models import Building, Component, ElementKind, KeyPlace, LegalEntity, Person
-from cityloop.areas.element_rows import read_table
+from cityloop.areas.elements import codes
+from cityloop.areas.elements import repository as repo
+from cityloop.areas.elements import service as elements
+from cityloop.areas.elements.models import Building, Component, ElementKind, KeyPlace, LegalEntity, Person
+from cityloop.areas.elements.rows import read_table
+from cityloop.areas.grids import service as grids
 from cityloop.kit.auth import SYSTEM
 from cityloop.kit.crypto import decrypt
 from cityloop.kit.errors import Forbidden, ValidationFailed
@@ -249,7 +251,8 @@ def _called(call: ast.Call) -> str:
 
 
 def test_every_query_over_elements_goes_through_scope_elements() -> None:
-    paths = [p for p in SRC.rglob("*.py") if "element_models" in p.read_text(encoding="utf-8")]
+    paths = [p for p in SRC.rglob("*.py")
+             if any(m in p.read_text(encoding="utf-8") for m in ("elements.models", "elements import models"))]
     assert len(paths) > 3
     assert [v for p in paths for v in _bypasses(p)] == []
 

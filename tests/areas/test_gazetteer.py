@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cityloop.areas.gazetteer import (
+from cityloop.areas.divisions.gazetteer import (
     CITY,
     DISTRICT,
     FORMER,

@@ -13,7 +13,9 @@ from pyproj import Transformer
 from shapely.geometry import shape
 from sqlalchemy.orm import Session
 
-from cityloop.areas import grid_files, grid_index, grids
+from cityloop.areas.grids import files as grid_files
+from cityloop.areas.grids import index as grid_index
+from cityloop.areas.grids import service as grids
 from cityloop.kit.errors import ValidationFailed
 
 
@@ -112,7 +114,7 @@ def test_cli_round_trips_a_geopackage_and_refuses_a_bad_one(city: Session, tmp_p
     _pyogrio()
     from typer.testing import CliRunner
 
-    from cityloop.areas.grid_cli import grids_app
+    from cityloop.areas.grids.cli import grids_app
 
     source = tmp_path / "in.gpkg"
     grid_files.write_collection(row_of_boxes(COMMUNITY_A, 2), source)

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from cityloop.areas import grid_index, grids
-from cityloop.areas.grid_index import NO_GRID, GridIndex
+from cityloop.areas.grids import index as grid_index
+from cityloop.areas.grids import service as grids
+from cityloop.areas.grids.index import NO_GRID, GridIndex
 
 
 def jittered_tiling(n: int, seed: int) -> tuple[list[tuple[str, str, object]], np.ndarray, np.ndarray]:

@@ -23,10 +23,11 @@ from shapely.geometry import shape
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from cityloop.areas import grid_index, grids
+from cityloop.areas.addresses.locate import division_of, locate
 from cityloop.areas.geo import from_wgs84
-from cityloop.areas.grid_models import Grid, GridChange, GridWorker
-from cityloop.areas.locate import division_of, locate
+from cityloop.areas.grids import index as grid_index
+from cityloop.areas.grids import service as grids
+from cityloop.areas.grids.models import Grid, GridChange, GridWorker
 from cityloop.cases.schemas import CaseIn
 from cityloop.kit.errors import Conflict, Forbidden, ValidationFailed
 
@@ -251,7 +252,7 @@ def test_grids_api_is_scoped_to_the_callers_area(api) -> None:  # type: ignore[n
 
 
 def test_demo_grids_tile_every_community_without_overlaps(city: Session) -> None:
-    from cityloop.areas.demo_grids import GRIDS_PER_COMMUNITY, seed_grids
+    from cityloop.cases.demo.grids import GRIDS_PER_COMMUNITY, seed_grids
 
     assert seed_grids(city) == 3 * GRIDS_PER_COMMUNITY
     report = grids.validation_report(city, ADMIN)

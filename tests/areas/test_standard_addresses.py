@@ -23,8 +23,10 @@ from grid_fixtures import COMMUNITY_A, add_divisions
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cityloop.areas import elements, locate, standard_addresses
-from cityloop.areas.element_models import Building, ElementKind, Person, StandardAddress
+from cityloop.areas.addresses import locate
+from cityloop.areas.addresses import standard as standard_addresses
+from cityloop.areas.elements import service as elements
+from cityloop.areas.elements.models import Building, ElementKind, Person, StandardAddress
 from cityloop.cases.schemas import CaseIn
 from cityloop.kit.errors import ValidationFailed
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from cityloop.accounts import repository as accounts_repo
 from cityloop.accounts.service import authenticate
-from cityloop.cases import demo
-from cityloop.cases.demo_plan import generate
+from cityloop.cases.demo import seed as demo
+from cityloop.cases.demo.plan import generate
 from cityloop.cases.models import Case
 from cityloop.cases.repository import events_of, scoped_cases
 from cityloop.config import get_settings

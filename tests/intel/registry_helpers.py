@@ -13,7 +13,7 @@ from cityloop.cases import workflow
 from cityloop.cases.models import Case
 from cityloop.cases.schemas import ActionIn
 from cityloop.config import get_settings
-from cityloop.intel import classify
+from cityloop.intel.classify import model as classify
 from cityloop.kit.auth import SYSTEM
 
 # Leaf categories of builders.TAXONOMY_CSV with phrases only they use.
@@ -66,7 +66,7 @@ def use_model_dir(monkeypatch: pytest.MonkeyPatch, directory: Path) -> Path:
 
 def mount(client: TestClient) -> None:
     """Mount the intel router on the test app (until app.py includes it, then this is a no-op)."""
-    from cityloop.intel.routes import router
+    from cityloop.intel.registry.routes import router
 
     app = client.app
     assert isinstance(app, FastAPI)

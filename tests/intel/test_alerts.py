@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from builders import DISTRICT, OTHER_STREET, PASSWORD, STREET, World
 from cityloop.accounts import service as accounts
-from cityloop.intel import alerts
-from cityloop.intel.alert_models import Alert, AlertAction, AlertEvent, AlertKind, AlertState
-from cityloop.intel.alert_routes import router as alert_router
+from cityloop.intel.alerts import service as alerts
+from cityloop.intel.alerts.models import Alert, AlertAction, AlertEvent, AlertKind, AlertState
+from cityloop.intel.alerts.routes import router as alert_router
 from cityloop.kit import clock
 from cityloop.kit.auth import SYSTEM, Role, Subject
 from cityloop.kit.errors import Forbidden, InvalidTransition, NotFound

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cityloop.intel import classify
-from cityloop.intel.cli import app
+from cityloop.intel.classify import model as classify
+from cityloop.intel.classify.cli import app
 
 FIXTURE = Path(__file__).parent / "fixtures" / "cases_small.csv"
 TEXT_COLS = ["title", "body"]

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from cityloop.intel import classify_features as features
-from cityloop.intel.classify_features import NgramTfidf
+from cityloop.intel.classify import features
+from cityloop.intel.classify.features import NgramTfidf
 
 TRAIN = [
     "小区 物业 乱 收费 停车费",

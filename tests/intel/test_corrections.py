@@ -18,10 +18,11 @@ from builders import World, file_case
 from cityloop.cases import workflow
 from cityloop.cases.repository import events_of
 from cityloop.cases.schemas import ActionIn
-from cityloop.intel import corrections, registry
-from cityloop.intel import registry_repository as repo
-from cityloop.intel.cli import app as intel_app
-from cityloop.intel.registry_models import Label
+from cityloop.intel.classify.cli import app as intel_app
+from cityloop.intel.registry import corrections
+from cityloop.intel.registry import repository as repo
+from cityloop.intel.registry import service as registry
+from cityloop.intel.registry.models import Label
 from cityloop.kit.auth import SYSTEM
 from cityloop.kit.errors import Forbidden, NotFound, ValidationFailed
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cityloop.intel.dedup import DedupParams, DuplicateIndex, find_pairs
+from cityloop.intel.dedup.index import DedupParams, DuplicateIndex, find_pairs
 
 T0 = datetime(2024, 6, 3, 9, 0)
 GARBAGE = "西湖区文三路12号小区门口垃圾堆放三天无人清理，臭味很大，苍蝇乱飞"
@@ -105,7 +105,7 @@ def test_adding_then_removing_a_case_leaves_queries_unchanged(extra: str) -> Non
                           st.booleans(), st.booleans()), min_size=1, max_size=25))
 def test_the_distance_and_time_prefilter_never_drops_a_valid_candidate(spots: list[tuple[float, float, float, bool,
                                                                                          bool]]) -> None:
-    from cityloop.intel.dedup import _decide, haversine_m
+    from cityloop.intel.dedup.index import _decide, haversine_m
 
     params = DedupParams(max_distance_m=1500, window_hours=168)
     ix = DuplicateIndex(params)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from cityloop.intel import hotspots as hs
+from cityloop.intel.hotspots import cluster as hs
 from cityloop.intel.offline_cli import offline_app
 
 T0 = datetime(2019, 7, 1, 9, 0)

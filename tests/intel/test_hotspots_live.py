@@ -11,8 +11,8 @@ from intel_builders import at, file_on
 from sqlalchemy.orm import Session
 
 from builders import OTHER_STREET, STREET, World
-from cityloop.intel import hot_issues
-from cityloop.intel.alert_routes import router as alert_router
+from cityloop.intel.alerts.routes import router as alert_router
+from cityloop.intel.hotspots import live as hot_issues
 from cityloop.kit import clock
 from cityloop.kit.errors import Forbidden
 

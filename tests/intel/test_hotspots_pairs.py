@@ -9,9 +9,9 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cityloop.intel import hotspots as hs
-from cityloop.intel import hotspots_pairs as hp
-from cityloop.intel import hotspots_vectors as hv
+from cityloop.intel.hotspots import cluster as hs
+from cityloop.intel.hotspots import pairs as hp
+from cityloop.intel.hotspots import vectors as hv
 
 T0 = datetime(2024, 6, 1, 9, 0)
 

@@ -16,7 +16,7 @@ from cityloop.cases.schemas import ActionIn
 from cityloop.cases.states import State
 from cityloop.cases.workflow import perform
 from cityloop.config import get_settings
-from cityloop.intel import live
+from cityloop.intel.dedup import live
 from cityloop.kit.clock import utcnow
 
 NOISE = {"title": "夜间施工噪音扰民", "content": "西湖区北山街道工地每晚十一点后还在打桩，噪音很大，居民无法休息。",

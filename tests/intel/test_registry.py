@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from builders import World
-from cityloop.intel import registry, registry_cli
-from cityloop.intel.registry_models import ModelVersion
+from cityloop.intel.registry import cli as registry_cli
+from cityloop.intel.registry import service as registry
+from cityloop.intel.registry.models import ModelVersion
 from cityloop.kit.auth import SYSTEM
 from cityloop.kit.db import get_sessionmaker
 from cityloop.kit.errors import Forbidden, NotFound, ValidationFailed

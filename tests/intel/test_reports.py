@@ -16,9 +16,11 @@ from builders import CITY, DISTRICT, OTHER_STREET, STREET, World
 from cityloop.cases import kpi
 from cityloop.cases.schemas import ActionIn
 from cityloop.cases.workflow import perform
-from cityloop.intel import alerts, report_render, reports
-from cityloop.intel.alert_routes import router as alert_router
-from cityloop.intel.report_cli import report_app
+from cityloop.intel.alerts import service as alerts
+from cityloop.intel.alerts.routes import router as alert_router
+from cityloop.intel.reports import render as report_render
+from cityloop.intel.reports import service as reports
+from cityloop.intel.reports.cli import report_app
 from cityloop.kit import clock
 from cityloop.kit.auth import SYSTEM
 

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from builders import World, file_case
 from cityloop.cases.models import Case
 from cityloop.cases.states import State
-from cityloop.intel import registry, suggest
+from cityloop.intel.classify import suggest
+from cityloop.intel.registry import service as registry
 from cityloop.kit.auth import SYSTEM
 
 Models = dict[str, Path]
@@ -129,7 +130,7 @@ def test_a_failing_lookup_leaves_the_intake_transaction_usable(db: Session, worl
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from sqlalchemy import text
 
-    from cityloop.intel import registry_repository
+    from cityloop.intel.registry import repository as registry_repository
 
     def bad_query(session: Session, _kind: str) -> None:
         session.execute(text("SELECT no_such_column FROM intel_model_versions"))

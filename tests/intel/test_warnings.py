@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cityloop.intel.warnings import Record, WarningParams, baseline, poisson_sf, repeats, scan, spikes
+from cityloop.intel.alerts.warnings import Record, WarningParams, baseline, poisson_sf, repeats, scan, spikes
 
 DAY = date(2024, 6, 3)  # a Monday
 

@@ -26,7 +26,7 @@ OVERDUE_TITLE = "【测试】路口积水一个月无人处理"
 
 
 def _demo(session: object, cases: int) -> dict[str, str]:
-    from cityloop.cases import demo
+    from cityloop.cases.demo import seed as demo
 
     demo.seed(session, cases=cases, seed=7)  # type: ignore[arg-type]
     unit = session.scalar(select(Unit).where(Unit.unit_type == demo.HANDLER_UNIT[0],  # type: ignore[attr-defined]

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import Select, String, cast, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from cityloop.areas.grid_models import Grid, GridChange, GridStatus, GridWorker
-from cityloop.areas.models import Division
+from cityloop.areas.divisions.models import Division
+from cityloop.areas.grids.models import Grid, GridChange, GridStatus, GridWorker
 from cityloop.kit.auth import Role, Subject
 
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from cityloop.accounts.deps import CurrentSubject
-from cityloop.areas import division_tree, grids
+from cityloop.areas.divisions import tree as division_tree
+from cityloop.areas.grids import service as grids
 from cityloop.kit.deps import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["areas"])

@@ -29,7 +29,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from cityloop.accounts.models import Unit
-from cityloop.areas.models import Division
+from cityloop.areas.divisions.models import Division
 from cityloop.cases import repository
 from cityloop.cases.models import Case, Category, TaxonomyVersion
 from cityloop.cases.states import CHANNEL_META, OPEN_STATES, Satisfaction, State

@@ -12,11 +12,11 @@ from typing import Annotated, Any
 
 import typer
 
-from cityloop.intel import hotspots as hs
 from cityloop.intel import reply_quality as rq
-from cityloop.intel import warnings as wn
-from cityloop.intel.classify import read_rows
-from cityloop.intel.dedup import DedupParams, find_pairs
+from cityloop.intel.alerts import warnings as wn
+from cityloop.intel.classify.model import read_rows
+from cityloop.intel.dedup.index import DedupParams, find_pairs
+from cityloop.intel.hotspots import cluster as hs
 
 offline_app = typer.Typer(help="Offline text analytics over tables.", no_args_is_help=True)
 

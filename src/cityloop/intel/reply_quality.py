@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from cityloop.intel import text as textmod
-from cityloop.intel.dedup import clean, jaccard, shingles
+from cityloop.intel.dedup.index import clean, jaccard, shingles
 from cityloop.kit.calendar import WorkCalendar
 
 # Overall = Σ weight × sub-score (each 0–1) × 100, minus flag penalties; see docs/intel_analytics.md.
@@ -181,7 +181,7 @@ def score_all(
     rows: Sequence[tuple[str, str, date | None, date | None]], calendar: WorkCalendar | None = None
 ) -> list[ReplyScore]:
     """Score many (message, reply, asked, replied) rows, flagging replies copied across messages."""
-    from cityloop.intel.dedup import DedupParams, DuplicateIndex
+    from cityloop.intel.dedup.index import DedupParams, DuplicateIndex
 
     cal = calendar or WorkCalendar()
     # The LSH index finds near-identical replies among thousands without comparing every pair.

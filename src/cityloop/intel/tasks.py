@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cityloop.intel.alerts import ScanReport, scan
+from cityloop.intel.alerts.service import ScanReport, scan
 from cityloop.kit.db import session_scope
 
 

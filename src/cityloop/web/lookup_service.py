@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityloop.accounts.models import Unit
-from cityloop.areas.models import Division
+from cityloop.areas.divisions.models import Division
 from cityloop.cases import repository as cases_repo
 from cityloop.config import get_settings
 
@@ -68,7 +68,7 @@ def address_suggestion(text: str, within: str | None = None) -> dict[str, object
     if len(text.strip()) < 4:
         return None
     try:
-        from cityloop.areas.address import standardize
+        from cityloop.areas.addresses.standardizer import standardize
     except ImportError:  # areas module not installed in this build
         return None
     try:

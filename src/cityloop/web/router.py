@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cityloop.web import (
-    views_admin,
-    views_auth,
-    views_case,
-    views_cockpit,
-    views_desk,
-    views_dispatch,
-    views_grid,
-    views_inbox,
-    views_portal,
-    views_supervise,
-)
+from cityloop.web.admin import views as views_admin
+from cityloop.web.auth import views as views_auth
+from cityloop.web.case import views as views_case
+from cityloop.web.cockpit import views as views_cockpit
+from cityloop.web.desk import views as views_desk
+from cityloop.web.dispatch import views as views_dispatch
+from cityloop.web.grid import views as views_grid
+from cityloop.web.inbox import views as views_inbox
+from cityloop.web.portal import views as views_portal
+from cityloop.web.supervise import views as views_supervise
 
 router = APIRouter(include_in_schema=False)
 for module in (views_auth, views_portal, views_desk, views_dispatch, views_case, views_inbox, views_grid,

@@ -1,0 +1,58 @@
+"""Dispatcher workbench: the queue of new and returned cases, filters, one-click and bulk dispatch, export."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
+
+from cityloop.cases.states import AppealType, Channel, State
+from cityloop.kit.auth import Role, Subject
+from cityloop.kit.deps import DbSession, Lang
+from cityloop.kit.errors import ValidationFailed
+from cityloop.web import exports, forms, lookup_service, queues, slots
+from cityloop.web.dispatch import service as dispatch_service
+from cityloop.web.pages import PageRoute, render
+from cityloop.web.security import require
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+Dispatcher = Annotated[Subject, Depends(require(Role.DISPATCHER))]
+
+
+@router.get("/dispatch")
+def workbench(request: Request, session: DbSession, subject: Dispatcher, lang: Lang) -> Response:
+    """The queue with filters; each row can be dispatched to its suggested unit in one click."""
+    query = queues.parse_query("dispatch", dict(request.query_params), order="received_at")
+    page = queues.fetch(session, subject, query, lang)
+    ctx = {
+        "page": page, "query": query, "units": lookup_service.units(session),
+        "suggested": {c.id: slots.suggest_unit(session, c) for c in page.items},
+        "area_names": lookup_service.division_names(
+            session, {str(c.location.get("division_code")) for c in page.items if c.location.get("division_code")}),
+        "states": [State.RECEIVED, State.RETURN_REQUESTED], "channels": list(Channel), "types": list(AppealType),
+        "done": request.query_params.get("done"), "failed": request.query_params.get("failed"),
+    }
+    return render(request, "dispatch/index.html", ctx, subject)
+
+
+@router.post("/dispatch/bulk")
+def bulk(request: Request, session: DbSession, subject: Dispatcher, form: forms.Form, lang: Lang) -> Response:
+    """Dispatch (or approve returns, invalidate) all ticked cases."""
+    values = forms.fields(form)
+    ids = [int(v) for v in form.getlist("case_id") if isinstance(v, str) and v.isdigit()]
+    if not ids:
+        raise ValidationFailed({"case_id": ("请先勾选工单", "Tick at least one case")})
+    body = forms.action_in({k: values.get(k, "") for k in ("unit_id", "note")})
+    result = dispatch_service.bulk(session, subject, ids, values.get("action", "dispatch"), body, lang)
+    failed = "; ".join(f"#{i}: {msg}" for i, msg in result.failed)
+    params = {"done": len(result.done)} | ({"failed": failed[:300]} if failed else {})
+    return RedirectResponse("/dispatch?" + urlencode(params), status_code=303)
+
+
+@router.get("/dispatch/export")
+def export(request: Request, session: DbSession, subject: Dispatcher, lang: Lang, fmt: str = "csv") -> Response:
+    """The filtered queue as CSV or XLSX."""
+    query = queues.parse_query("dispatch", dict(request.query_params), order="received_at")
+    return exports.cases_download(queues.fetch_all(session, subject, query, lang), fmt, "dispatch-queue", lang)
