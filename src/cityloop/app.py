@@ -48,10 +48,12 @@ def _render_validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start the periodic SLA sweep (idempotent, so several workers running it is harmless)."""
-    task = asyncio.create_task(_sweeper()) if get_settings().run_sweeper else None
+    """Start the periodic SLA sweep (idempotent, so several workers running it is harmless) and the job runner."""
+    settings = get_settings()
+    tasks = [asyncio.create_task(loop()) for loop, wanted in ((_sweeper, settings.run_sweeper),
+                                                               (_job_runner, settings.run_jobs)) if wanted]
     yield
-    if task:
+    for task in tasks:
         task.cancel()
 
 
@@ -69,6 +71,18 @@ async def _sweeper() -> None:
         except Exception:  # a failed early-warning scan must not stop the sweep loop
             log.exception("early-warning scan failed")
         await asyncio.sleep(get_settings().sweep_minutes * 60)
+
+
+async def _job_runner() -> None:
+    from cityloop.intel.tasks import run_training_jobs
+
+    while True:
+        try:
+            # Every worker polls; the database claim makes sure each job runs in exactly one of them.
+            await asyncio.to_thread(run_training_jobs)
+        except Exception:  # the runner must survive a broken poll; the next one retries
+            log.exception("job runner failed")
+        await asyncio.sleep(get_settings().job_poll_seconds)
 
 
 def register_hooks() -> None:

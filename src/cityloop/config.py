@@ -65,6 +65,19 @@ class Settings(BaseSettings):
     model_dir: Path = Field(
         default=ROOT / "var" / "models", description="Where trained classification models are kept."
     )
+    model_keep_versions: int = Field(
+        default=5, ge=2, description="Model versions kept per kind after a retrain (newest first); older ones are "
+        "deleted with their directories. The active and the previously active version always stay.")
+    run_jobs: bool = Field(
+        default=True, description="Run queued background jobs (model retraining) inside `cityloop serve`; "
+        "with false, run them with `cityloop intel run-jobs`.")
+    job_poll_seconds: float = Field(default=5.0, gt=0, description="Seconds between two looks for queued jobs.")
+    job_timeout_minutes: int = Field(
+        default=120, ge=1, description="A training job still running after this long is marked failed (its "
+        "process died), so that kind can be retrained again.")
+    hotspots_max_cases: int = Field(
+        default=2000, ge=100, description="Newest cases of the window clustered per hot-issue request; the "
+        "response says when the window held more (`truncated`).")
 
     @model_validator(mode="after")
     def _models_follow_var_dir(self) -> Settings:

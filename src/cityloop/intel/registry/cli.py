@@ -1,4 +1,4 @@
-"""`cityloop intel retrain | models | activate | register`: the model registry from the command line."""
+"""`cityloop intel retrain | models | activate | register | run-jobs`: the model registry from the command line."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.orm import Session
 
+from cityloop.intel.registry import jobs
 from cityloop.intel.registry import service as registry
 from cityloop.intel.registry.models import ModelKind, ModelVersion
 from cityloop.kit.auth import SYSTEM
@@ -84,9 +85,15 @@ def register(
         _echo(_summary(version))
 
 
+def run_jobs() -> None:
+    """Run the queued retraining jobs (those of `POST /api/v1/intel/retrain`) now, then exit."""
+    _echo({"ran": jobs.run_pending()})
+
+
 def attach(app: typer.Typer) -> None:
     """Add the registry commands to the `cityloop intel` Typer app."""
     app.command()(retrain)
     app.command()(models)
     app.command()(activate)
     app.command(name="register")(register)
+    app.command(name="run-jobs")(run_jobs)

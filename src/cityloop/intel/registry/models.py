@@ -48,6 +48,53 @@ class ModelVersion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(80), default="")
     is_active: Mapped[bool] = mapped_column(default=False)
+    # When it last became active: the inactive version activated most recently is "the previous one" (rollback).
+    activated_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class JobState(StrEnum):
+    """Life of a background training job: queued → running → done | failed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> tuple[str, str]:
+        """Chinese and English label."""
+        return _JOB_LABELS[self]
+
+
+_JOB_LABELS = {JobState.QUEUED: ("排队中", "Queued"), JobState.RUNNING: ("训练中", "Running"),
+               JobState.DONE: ("已完成", "Done"), JobState.FAILED: ("失败", "Failed")}
+PENDING_STATES = (JobState.QUEUED, JobState.RUNNING)
+
+
+class TrainingJob(Base):
+    """One requested retraining; at most one queued or running job per kind (partial unique index)."""
+
+    __tablename__ = "intel_training_jobs"
+    __table_args__ = (
+        Index("uq_intel_training_jobs_pending_kind", "kind", unique=True,
+              sqlite_where=text("state IN ('queued', 'running')"),
+              postgresql_where=text("state IN ('queued', 'running')")),
+        Index("ix_intel_training_jobs_state", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), default=JobState.QUEUED)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    requested_by: Mapped[str] = mapped_column(String(80))
+    requested_by_id: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    worker: Mapped[str] = mapped_column(String(120), default="")
+    # The version it registered; a plain id, since retention may later delete that version.
+    version_id: Mapped[int | None] = mapped_column()
+    error: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
 
 class Label(Base):

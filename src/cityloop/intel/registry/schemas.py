@@ -44,3 +44,19 @@ class RetrainIn(BaseModel):
 
     kind: ModelKind = ModelKind.CATEGORY
     activate: bool = True
+
+
+class TrainingJobOut(BaseModel):
+    """A retraining job: poll it until `state` is done (then `result` is the new version) or failed (`error`)."""
+
+    id: int
+    kind: str
+    state: str = Field(description="queued, running, done or failed")
+    activate: bool
+    requested_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    version_id: int | None
+    result: ModelVersionOut | None = Field(description="The version trained (null until done or once pruned)")
+    error: dict[str, Any] | None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from cityloop.intel.registry import repository as repo
 from cityloop.intel.registry import training
 from cityloop.intel.registry.models import ModelKind, ModelVersion
 from cityloop.kit.auth import Role, Subject
+from cityloop.kit.clock import utcnow
 from cityloop.kit.db import cache_clearers
 from cityloop.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -51,7 +54,8 @@ def _stored_path(directory: Path) -> str:
     return str(full.relative_to(root)) if full.is_relative_to(root) else str(full)
 
 
-def _kind(kind: str) -> ModelKind:
+def model_kind(kind: str) -> ModelKind:
+    """The model kind named by `kind`, or a validation error."""
     try:
         return ModelKind(kind)
     except ValueError:
@@ -80,7 +84,7 @@ def register(session: Session, subject: Subject, directory: Path, kind: str) -> 
     _require_admin(subject)
     meta = read_metadata(directory)
     version = ModelVersion(
-        kind=_kind(kind), path=_stored_path(directory), labels=list(meta.get("labels") or []),
+        kind=model_kind(kind), path=_stored_path(directory), labels=list(meta.get("labels") or []),
         training_sha256=str(meta.get("training_sha256") or ""), metrics=dict(meta.get("metrics") or {}),
         training={k: meta[k] for k in _PROVENANCE if k in meta},
         n_train=int(meta.get("n_train") or 0), created_by=subject.name,
@@ -106,6 +110,7 @@ def activate(session: Session, subject: Subject, version_id: int) -> ModelVersio
             # Flush first: the partial unique index allows one active row per kind at any instant.
             session.flush()
         version.is_active = True
+        version.activated_at = utcnow()
         audit.record(session, subject, "intel_activate_model", "model_version", [version.id],
                      {"kind": version.kind, "previous": current.id if current else None})
         session.commit()
@@ -120,7 +125,7 @@ def list_versions(session: Session, subject: Subject, kind: str | None = None) -
     """Registered versions, newest first (staff)."""
     if not subject.is_staff:
         raise Forbidden("只有工作人员可以查看模型", "Only staff may list models")
-    return repo.versions(session, _kind(kind) if kind else None)
+    return repo.versions(session, model_kind(kind) if kind else None)
 
 
 @dataclass
@@ -180,11 +185,54 @@ def retrain(session: Session, subject: Subject, kind: str, *, activate_new: bool
             limit: int = DEFAULT_TRAINING_LIMIT, include_files: bool = True) -> ModelVersion:
     """Train on finished cases, every stored correction and the active model's files; register, by default activate."""
     _require_admin(subject)
-    model_kind = _kind(kind)
-    files = _active_files(session, model_kind) if include_files else None
-    directory = training.train_from_database(session, model_kind, files=files, holdout=holdout, limit=limit)
-    version = register(session, subject, directory, model_kind)
-    return activate(session, subject, version.id) if activate_new else version
+    kind_ = model_kind(kind)
+    files = _active_files(session, kind_) if include_files else None
+    directory = training.train_from_database(session, kind_, files=files, holdout=holdout, limit=limit)
+    version = register(session, subject, directory, kind_)
+    if activate_new:
+        version = activate(session, subject, version.id)
+    prune(session, subject, kind_)
+    return version
+
+
+def prune(session: Session, subject: Subject, kind: str) -> list[int]:
+    """Delete versions of a kind beyond `Settings.model_keep_versions`, with their directories; return their ids.
+
+    The newest versions are kept, and always the active one and the previous one (the inactive version activated
+    most recently), so an activation can be undone.
+    """
+    _require_admin(subject)
+    versions = repo.versions(session, model_kind(kind))
+    keep = retained(versions, get_settings().model_keep_versions)
+    doomed = [v for v in versions if v.id not in keep]
+    if not doomed:
+        return []
+    ids, paths = [v.id for v in doomed], [v.path for v in doomed]
+    repo.delete_versions(session, doomed)
+    audit.record(session, subject, "intel_prune_models", "model_version", ids, {"kind": str(kind), "paths": paths})
+    session.commit()
+    # Files go only after the rows are gone, so a failed commit never leaves a row without its directory.
+    for path in paths:
+        _remove_directory(path)
+    return ids
+
+
+def retained(versions: Sequence[ModelVersion], keep_newest: int) -> set[int]:
+    """Ids retention keeps: the `keep_newest` highest ids, the active version and the previous one."""
+    keep = {v.id for v in sorted(versions, key=lambda v: v.id, reverse=True)[:keep_newest]}
+    keep |= {v.id for v in versions if v.is_active}
+    activated = [v for v in versions if not v.is_active and v.activated_at is not None]
+    if activated:
+        keep.add(max(activated, key=lambda v: (v.activated_at, v.id)).id)
+    return keep
+
+
+def _remove_directory(path: str) -> None:
+    # Only directories under the model directory are ours; a model registered from elsewhere is left in place.
+    root = get_settings().model_dir.resolve()
+    full = resolve(path).resolve()
+    if full != root and full.is_relative_to(root):
+        shutil.rmtree(full, ignore_errors=True)
 
 
 def _active_files(session: Session, kind: ModelKind) -> training.FileSource | None:
