@@ -59,7 +59,8 @@ def test_retrain_answers_202_and_the_job_is_polled_to_done(client, auth, db: Ses
     assert jobs.run_pending() == [queued["id"]]
     done = client.get(location, headers=auth("admin")).json()
     assert done["state"] == "done"
-    assert done["started_at"] and done["finished_at"]
+    assert done["started_at"]
+    assert done["finished_at"]
     assert done["error"] is None
     assert done["result"]["id"] == done["version_id"]
     assert done["result"]["is_active"] is True
