@@ -1,4 +1,4 @@
-"""Live hot issues over the caller's cases: clustering, scoping, caching, cockpit slot and API."""
+"""Live hot issues over the caller's cases: clustering, scoping, caching, bounds (window, cases), cockpit and API."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from intel_builders import at, file_on
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from builders import OTHER_STREET, STREET, World
+from cityloop.cases.models import Case
+from cityloop.config import get_settings
 from cityloop.intel.alerts.routes import router as alert_router
 from cityloop.intel.hotspots import live as hot_issues
 from cityloop.kit import clock
-from cityloop.kit.errors import Forbidden
+from cityloop.kit.errors import Forbidden, ValidationFailed
 
 DAY = date(2024, 6, 12)
 SAME = [("幸福小区垃圾堆积无人清运", "幸福小区东门垃圾堆积一周无人清运，臭味很大"),
@@ -70,11 +73,53 @@ def test_results_are_cached_per_scope_and_window(db: Session, world: World) -> N
     assert first
     new = file_on(db, world, DAY, title=SAME[0][0], content=SAME[0][1],
             location={"address": "北山街道幸福小区", "division_code": STREET})
-    clock.freeze(at(DAY, 21))
+    clock.freeze(at(DAY, 20) + timedelta(minutes=1))
     assert hot_issues.current(db, sup) == first  # served from the cache
     hot_issues.clear_cache()
     assert new not in first[0]["case_ids"]
     assert new in hot_issues.current(db, sup)[0]["case_ids"]
+
+
+def test_a_cached_result_expires_and_then_includes_new_cases(db: Session, world: World) -> None:
+    seed(db, world)
+    computed = at(DAY, 20)
+    clock.freeze(computed)
+    sup = world.subjects["supervisor"]
+    first = hot_issues.ranked(db, sup, days=30)
+    new = file_on(db, world, DAY, title=SAME[0][0], content=SAME[0][1],
+                  location={"address": "北山街道幸福小区", "division_code": STREET})
+    clock.freeze(computed + timedelta(seconds=hot_issues.CACHE_SECONDS - 1))
+    assert hot_issues.ranked(db, sup, days=30) == first
+    assert hot_issues.ranked(db, sup, days=7).considered == first.considered + 1  # another window: its own entry
+    clock.freeze(computed + timedelta(seconds=hot_issues.CACHE_SECONDS + 1))
+    fresh = hot_issues.ranked(db, sup, days=30)
+    assert fresh.considered == first.considered + 1
+    assert new in fresh.items[0]["case_ids"]
+    assert fresh.computed_at > first.computed_at
+
+
+def test_only_the_newest_cases_are_clustered_and_the_answer_says_so(db: Session, world: World,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = seed(db, world)  # SAME filed on DAY, DAY-1, DAY-2, DAY-3 (plus NOISE on DAY..DAY-2)
+    sup = world.subjects["supervisor"]
+    whole = hot_issues.ranked(db, sup, days=30, now=at(DAY, 20))
+    assert (whole.considered, whole.truncated, whole.covered_from) == (7, False, None)
+    monkeypatch.setenv("CITYLOOP_HOTSPOTS_MAX_CASES", "5")
+    get_settings.cache_clear()
+    cut = hot_issues.ranked(db, sup, days=30, now=at(DAY, 20))
+    assert (cut.considered, cut.truncated) == (5, True)
+    newest = sorted(db.scalars(select(Case.received_at)), reverse=True)
+    assert cut.covered_from == newest[4]
+    assert ids[3] not in {i for item in cut.items for i in item["case_ids"]}  # the oldest was left out
+
+
+def test_the_window_is_bounded(db: Session, world: World) -> None:
+    sup = world.subjects["supervisor"]
+    with pytest.raises(ValidationFailed):
+        hot_issues.ranked(db, sup, days=hot_issues.MAX_DAYS + 1)
+    with pytest.raises(ValidationFailed):
+        hot_issues.ranked(db, sup, days=0)
+    assert hot_issues.ranked(db, sup, days=hot_issues.MAX_DAYS).items == []
 
 
 def test_cockpit_slot_shape(db: Session, world: World) -> None:
@@ -98,6 +143,10 @@ def test_api(client: TestClient, auth: Any, db: Session, world: World) -> None:
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert body["days"] == 30
+    assert (body["considered"], body["truncated"], body["covered_from"]) == (7, False, None)
     assert set(body["items"][0]["case_ids"]) == set(ids)
     assert client.get("/api/v1/hotspots", params={"days": 0}, headers=auth("supervisor")).status_code == 422
+    too_long = client.get("/api/v1/hotspots", params={"days": hot_issues.MAX_DAYS + 1}, headers=auth("supervisor"))
+    assert too_long.status_code == 422
+    assert "days" in too_long.json()["details"]["fields"]
     assert client.get("/api/v1/hotspots", headers=auth("handler")).status_code == 403

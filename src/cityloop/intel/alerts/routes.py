@@ -15,9 +15,9 @@ from cityloop.intel.alerts.schemas import AlertActionIn, AlertEventOut, AlertOut
 from cityloop.intel.hotspots import live as hot_issues
 from cityloop.intel.reports import render as report_render
 from cityloop.intel.reports import service as reports
-from cityloop.kit.clock import utcnow
 from cityloop.kit.db import MAX_ID
 from cityloop.kit.deps import DbSession, Lang, Paging
+from cityloop.kit.errors import Conflict, Forbidden, InvalidTransition, NotFound, error_responses
 
 router = APIRouter(tags=["intel"])
 DivisionCode = Annotated[str | None, Query(pattern=r"^[0-9]{2,12}$", description="Area (code prefix)")]
@@ -34,7 +34,7 @@ def _out(session: DbSession, items: list[alerts.Alert], lang: str) -> list[Alert
     return [AlertOut(**d, row_version=a.row_version, evidence=a.evidence) for a, d in pairs]
 
 
-@router.get("/api/v1/alerts", response_model=AlertPage)
+@router.get("/api/v1/alerts", response_model=AlertPage, responses=error_responses(Forbidden))
 def list_alerts(session: DbSession, subject: CurrentSubject, lang: Lang, paging: Paging,
                 state: Annotated[list[AlertState] | None, Query()] = None,
                 kind: Annotated[list[AlertKind] | None, Query()] = None,
@@ -46,13 +46,15 @@ def list_alerts(session: DbSession, subject: CurrentSubject, lang: Lang, paging:
     return AlertPage(items=_out(session, items, lang), total=total, offset=paging.offset, limit=paging.limit)
 
 
-@router.get("/api/v1/alerts/{alert_id}/events", response_model=list[AlertEventOut])
+@router.get("/api/v1/alerts/{alert_id}/events", response_model=list[AlertEventOut],
+            responses=error_responses(Forbidden, NotFound))
 def alert_events(alert_id: int, session: DbSession, subject: CurrentSubject) -> list[AlertEventOut]:
     """The history of one alert (raised, acknowledged, resolved…)."""
     return [AlertEventOut.model_validate(e) for e in alerts.history(session, subject, _bounded(alert_id))]
 
 
-@router.post("/api/v1/alerts/{alert_id}/actions/{action}", response_model=AlertOut)
+@router.post("/api/v1/alerts/{alert_id}/actions/{action}", response_model=AlertOut,
+             responses=error_responses(Forbidden, NotFound, Conflict, InvalidTransition))
 def alert_action(alert_id: int, action: AlertAction, session: DbSession, subject: CurrentSubject, lang: Lang,
                  body: AlertActionIn | None = None) -> AlertOut:
     """Acknowledge, resolve or dismiss an alert (supervisors and leaders of its area)."""
@@ -61,17 +63,26 @@ def alert_action(alert_id: int, action: AlertAction, session: DbSession, subject
     return _out(session, [alert], lang)[0]
 
 
-@router.get("/api/v1/hotspots", response_model=HotIssueList)
+@router.get("/api/v1/hotspots", response_model=HotIssueList, responses=error_responses(Forbidden))
 def live_hotspots(session: DbSession, subject: CurrentSubject, division_code: DivisionCode = None,
-                  days: Annotated[int, Query(ge=1, le=365)] = 30,
+                  days: Annotated[int, Query(ge=1, le=hot_issues.MAX_DAYS)] = hot_issues.DEFAULT_DAYS,
                   top: Annotated[int, Query(ge=1, le=50)] = 10) -> HotIssueList:
-    """Hot issues (热点问题) among the caller's cases of the last `days` days (cached for a few minutes)."""
-    items = hot_issues.hot_issues(session, subject, division_code, days, top)
-    return HotIssueList.model_validate({"division_code": division_code or "", "days": days, "as_of": utcnow(),
-                                        "items": items})
+    """Hot issues (热点问题) among the caller's newest cases of the last `days` days (cached for a few minutes).
+
+    At most CITYLOOP_HOTSPOTS_MAX_CASES cases are clustered per request: `truncated` says when the window held more,
+    and `covered_from` which period was actually covered.
+    """
+    found = hot_issues.ranked(session, subject, division_code, days, top)
+    return HotIssueList.model_validate({"division_code": division_code or "", "days": days,
+                                        "as_of": found.computed_at, "considered": found.considered,
+                                        "truncated": found.truncated, "covered_from": found.covered_from,
+                                        "items": found.items})
 
 
-@router.get("/api/v1/reports", response_class=Response)
+@router.get("/api/v1/reports", response_class=Response, responses={
+    **error_responses(Forbidden),
+    200: {"description": "The report", "content": {"text/html": {"schema": {"type": "string"}},
+                                                   "text/markdown": {"schema": {"type": "string"}}}}})
 def report(session: DbSession, subject: CurrentSubject, lang: Lang,
            period: Annotated[reports.Period, Query(description="day, week or month")] = "week",
            division_code: DivisionCode = None,

@@ -85,5 +85,9 @@ class HotIssueList(BaseModel):
 
     division_code: str
     days: int
-    as_of: datetime
+    as_of: datetime = Field(description="When these issues were computed (results are cached for a few minutes)")
+    considered: int = Field(description="Cases of the window that were clustered (the newest ones)")
+    truncated: bool = Field(description="True when the window held more cases than the per-request limit "
+                            "(CITYLOOP_HOTSPOTS_MAX_CASES); older ones were left out")
+    covered_from: datetime | None = Field(description="When truncated: receipt time of the oldest case clustered")
     items: list[HotIssueOut]

@@ -1,30 +1,44 @@
-"""Live hot issues (热点问题) over the caller's recent cases, cached for a few minutes per scope and window."""
+"""Live hot issues (热点问题) over the caller's newest cases of a window (bounded), cached per scope and window."""
 
 from __future__ import annotations
 
 import threading
-import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from cityloop.cases.kpi import READ_ROLES
+from cityloop.config import get_settings
 from cityloop.intel.alerts import repository as repo
 from cityloop.intel.hotspots import cluster as hotspots
 from cityloop.kit.auth import Subject
 from cityloop.kit.clock import utcnow
 from cityloop.kit.db import cache_clearers
-from cityloop.kit.errors import Forbidden
+from cityloop.kit.errors import Forbidden, ValidationFailed
 
 CACHE_SECONDS = 300.0
-MAX_CASES = 10_000  # newest cases clustered per call: ≈2 CPU-s uncached since clustering became linear
 DEFAULT_DAYS = 30
+MAX_DAYS = 365  # the API refuses longer windows (422); the work is bounded by Settings.hotspots_max_cases anyway
 # The address is prepended to the text so that place extraction sees it; the standardiser is not needed then.
 PARAMS = hotspots.HotspotParams(standardise=False)
 
+
+@dataclass(frozen=True)
+class Ranked:
+    """Hot issues of a window, with how many of its cases were clustered and whether older ones were left out."""
+
+    items: list[dict[str, Any]]
+    considered: int
+    truncated: bool
+    # Receipt time of the oldest case clustered when the window was truncated (the period actually covered).
+    covered_from: datetime | None = None
+    computed_at: datetime = field(default_factory=utcnow)
+
+
 _lock = threading.Lock()
-_cache: dict[tuple[str, str, int, int], tuple[float, list[dict[str, Any]]]] = {}
+_cache: dict[tuple[str, str, int, int], tuple[datetime, Ranked]] = {}
 
 
 def clear_cache() -> None:
@@ -39,28 +53,34 @@ cache_clearers.append(clear_cache)
 def hot_issues(session: Session, subject: Subject, division_code: str | None = None, days: int = DEFAULT_DAYS,
                top: int = 10, now: datetime | None = None) -> list[dict[str, Any]]:
     """Ranked hot issues of the subject's area (narrowed to `division_code`) over the last `days` days."""
-    if not subject.has(*READ_ROLES):
-        raise Forbidden("您的角色不能查看热点问题", "Your role may not read hot issues")
+    return ranked(session, subject, division_code, days, top, now).items
+
+
+def ranked(session: Session, subject: Subject, division_code: str | None = None, days: int = DEFAULT_DAYS,
+           top: int = 10, now: datetime | None = None) -> Ranked:
+    """Hot issues over the last `days` days with the bounds of the work done; cached per scope and window."""
+    _check(subject)
+    if not 1 <= days <= MAX_DAYS:
+        raise ValidationFailed({"days": (f"天数应在 1 到 {MAX_DAYS} 之间", f"days must be 1 to {MAX_DAYS}")})
     if now is not None:  # an explicit moment (reports, tests) is never served from the cache
         return _compute(session, subject, division_code, now - timedelta(days=days), now, top)
     key = (subject.scope if subject.is_staff else f"user:{subject.id}", division_code or "", days, top)
+    end = utcnow()
     with _lock:
         hit = _cache.get(key)
-    if hit and hit[0] > time.monotonic():
+    if hit and hit[0] > end:
         return hit[1]
-    end = utcnow()
     result = _compute(session, subject, division_code, end - timedelta(days=days), end, top)
     with _lock:
-        _cache[key] = (time.monotonic() + CACHE_SECONDS, result)
+        _cache[key] = (end + timedelta(seconds=CACHE_SECONDS), result)
     return result
 
 
 def between(session: Session, subject: Subject, division_code: str | None, start: datetime, end: datetime,
             top: int = 10) -> list[dict[str, Any]]:
     """Ranked hot issues of cases received in [start, end) (reports; not cached)."""
-    if not subject.has(*READ_ROLES):
-        raise Forbidden("您的角色不能查看热点问题", "Your role may not read hot issues")
-    return _compute(session, subject, division_code, start, end, top)
+    _check(subject)
+    return _compute(session, subject, division_code, start, end, top).items
 
 
 def current(session: Session, subject: Subject) -> list[dict[str, Any]]:
@@ -68,13 +88,24 @@ def current(session: Session, subject: Subject) -> list[dict[str, Any]]:
     return hot_issues(session, subject, top=5)
 
 
+def _check(subject: Subject) -> None:
+    if not subject.has(*READ_ROLES):
+        raise Forbidden("您的角色不能查看热点问题", "Your role may not read hot issues")
+
+
 def _compute(session: Session, subject: Subject, division_code: str | None, start: datetime, end: datetime,
-             top: int) -> list[dict[str, Any]]:
-    rows = repo.case_texts(session, subject, division_code, start, end, MAX_CASES)
+             top: int) -> Ranked:
+    cap = get_settings().hotspots_max_cases
+    # One row more than the cap tells whether the window held more cases, without counting them all.
+    rows = repo.case_texts(session, subject, division_code, start, end, cap + 1)
+    truncated = len(rows) > cap
+    rows = rows[:cap]
     messages = [hotspots.Message(id=r["id"], title=r["title"], text=f"{r['address'] or ''} {r['content']}",
                                  at=r["received_at"], user=r["reporter_phone_index"] or f"case:{r['id']}")
                 for r in rows]
-    return [_out(h) for h in hotspots.rank(messages, PARAMS, top)]
+    items = [_out(h) for h in hotspots.rank(messages, PARAMS, top)]
+    covered_from = rows[-1]["received_at"] if truncated else None
+    return Ranked(items, len(rows), truncated, covered_from, utcnow())
 
 
 def _out(h: hotspots.HotIssue) -> dict[str, Any]:
