@@ -76,7 +76,7 @@ class Settings(BaseSettings):
         default=120, ge=1, description="A training job still running after this long is marked failed (its "
         "process died), so that kind can be retrained again.")
     hotspots_max_cases: int = Field(
-        default=2000, ge=100, description="Newest cases of the window clustered per hot-issue request; the "
+        default=2000, ge=1, description="Newest cases of the window clustered per hot-issue request; the "
         "response says when the window held more (`truncated`).")
 
     @model_validator(mode="after")
