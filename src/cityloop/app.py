@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from cityloop.accounts.routes import router as accounts_router
 from cityloop.areas.elements.routes import router as elements_router
@@ -22,7 +23,8 @@ from cityloop.cases.routes import router as cases_router
 from cityloop.config import get_settings
 from cityloop.intel.alerts.routes import router as alerts_router
 from cityloop.intel.registry.routes import router as intel_router
-from cityloop.kit.errors import DomainError
+from cityloop.kit import openapi
+from cityloop.kit.errors import DomainError, http_error_payload
 from cityloop.kit.nul_guard import NulGuard
 from cityloop.web.router import router as web_router
 
@@ -33,6 +35,12 @@ def _render_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     return JSONResponse(exc.payload(), status_code=exc.status, headers=headers)
+
+
+def _render_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    body = http_error_payload(exc.status_code, str(exc.detail))
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
 def _render_validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -107,6 +115,7 @@ def create_app() -> FastAPI:
     app.add_middleware(NulGuard)
     app.add_exception_handler(DomainError, _render_domain_error)
     app.add_exception_handler(RequestValidationError, _render_validation_error)
+    app.add_exception_handler(HTTPException, _render_http_error)
 
     @app.get("/api/v1/health", tags=["system"])
     def health() -> dict[str, str]:
@@ -123,5 +132,6 @@ def create_app() -> FastAPI:
     app.include_router(alerts_router)
     app.include_router(intel_router)
     app.include_router(web_router)
+    openapi.install(app)
     register_hooks()
     return app

@@ -11,11 +11,12 @@ from cityloop.accounts import service
 from cityloop.accounts.deps import CurrentSubject
 from cityloop.accounts.schemas import MeOut, TokenOut
 from cityloop.kit.deps import DbSession
+from cityloop.kit.errors import Forbidden, TooManyRequests, Unauthorized, error_responses
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
-@router.post("/auth/token", response_model=TokenOut)
+@router.post("/auth/token", response_model=TokenOut, responses=error_responses(Unauthorized, TooManyRequests))
 def token(request: Request, session: DbSession, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
     """Log in with username and password; returns a bearer token."""
     address = request.client.host if request.client else ""
@@ -29,13 +30,13 @@ def me(subject: CurrentSubject, session: DbSession) -> MeOut:
     return service.describe(session, subject)
 
 
-@router.get("/units")
+@router.get("/units", responses=error_responses(Forbidden))
 def units(subject: CurrentSubject, session: DbSession) -> list[dict[str, object]]:
     """Units staff can dispatch to (citizens get 403)."""
     return service.list_units(session, subject)
 
 
-@router.get("/users")
+@router.get("/users", responses=error_responses(Forbidden))
 def users(subject: CurrentSubject, session: DbSession) -> list[dict[str, object]]:
     """Users inside the admin's area."""
     return service.list_users(session, subject)

@@ -11,6 +11,7 @@ from cityloop.accounts.deps import CurrentSubject
 from cityloop.areas.divisions import tree as division_tree
 from cityloop.areas.grids import service as grids
 from cityloop.kit.deps import DbSession
+from cityloop.kit.errors import Conflict, Forbidden, NotFound, error_responses
 
 router = APIRouter(prefix="/api/v1", tags=["areas"])
 
@@ -41,7 +42,7 @@ class SplitIn(BaseModel):
     note: str = Field(default="", max_length=500)
 
 
-@router.get("/divisions")
+@router.get("/divisions", responses=error_responses(NotFound))
 def list_divisions(session: DbSession, _: CurrentSubject, parent: DivisionCode | None = None,
                    depth: Annotated[int, Query(ge=0, le=3, description="Levels of descendants (0: children)")] = 0
                    ) -> Any:
@@ -74,27 +75,27 @@ def validation_report(session: DbSession, subject: CurrentSubject,
     return grids.validation_report(session, subject, division)
 
 
-@router.post("/grids/import")
+@router.post("/grids/import", responses=error_responses(Forbidden, Conflict))
 def import_grids(session: DbSession, subject: CurrentSubject, collection: Annotated[dict[str, Any], Body()],
                  crs: CrsHint | None = None, keep_good: bool = False) -> dict[str, Any]:
     """Import a GeoJSON FeatureCollection of grids (admin); all-or-nothing unless `keep_good`."""
     return grids.import_geojson(session, subject, collection, crs, keep_good).to_dict()
 
 
-@router.post("/grids/merge")
+@router.post("/grids/merge", responses=error_responses(Forbidden, NotFound, Conflict))
 def merge_grids(session: DbSession, subject: CurrentSubject, body: MergeIn) -> dict[str, Any]:
     """Merge adjacent grids of one community into a new grid (admin); the old ones are retired."""
     return grids.feature(grids.merge(session, subject, body.codes, body.name, body.note))
 
 
-@router.post("/grids/{code}/split")
+@router.post("/grids/{code}/split", responses=error_responses(Forbidden, NotFound, Conflict))
 def split_grid(session: DbSession, subject: CurrentSubject, code: str, body: SplitIn) -> dict[str, Any]:
     """Split a grid by a line or into polygons (admin); returns the new grids."""
     new = grids.split(session, subject, code, body.line, body.parts, body.names, body.note)
     return {"type": "FeatureCollection", "features": [grids.feature(g) for g in new]}
 
 
-@router.get("/grids/{code}")
+@router.get("/grids/{code}", responses=error_responses(NotFound))
 def get_grid(session: DbSession, subject: CurrentSubject, code: str) -> dict[str, Any]:
     """One grid (also retired ones, which old cases keep) with its workers and change history."""
     return grids.get(session, subject, code)

@@ -19,8 +19,10 @@ from cityloop.cases.public import track
 from cityloop.kit.auth import Role
 from cityloop.kit.db import MAX_ID
 from cityloop.kit.deps import DbSession, Lang
+from cityloop.kit.errors import Forbidden, NotFound, error_responses
 
 router = APIRouter(prefix="/api/v1", tags=["administration"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class OverrideIn(BaseModel):
@@ -36,14 +38,14 @@ def reference(subject: CurrentSubject) -> dict[str, Any]:
     return admin.reference()
 
 
-@router.get("/taxonomy")
+@router.get("/taxonomy", responses=error_responses(Forbidden))
 def taxonomy_tree(session: DbSession, subject: CurrentSubject,
                   version_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> dict[str, Any]:
     """The category tree with the responsibility rules of each leaf."""
     return admin.taxonomy_tree(session, subject, version_id)
 
 
-@router.post("/taxonomy/import", status_code=201)
+@router.post("/taxonomy/import", status_code=201, responses=error_responses(Forbidden))
 def taxonomy_import(session: DbSession, subject: CurrentSubject, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
     """Import a CSV/XLSX taxonomy + responsibility list as the new active version."""
     admin.require(subject, Role.ADMIN)
@@ -57,7 +59,9 @@ def taxonomy_import(session: DbSession, subject: CurrentSubject, file: Annotated
     return {"version": version.id, "label": version.label}
 
 
-@router.get("/taxonomy/export")
+@router.get("/taxonomy/export", response_class=FileResponse, responses={
+    **error_responses(Forbidden),
+    200: {"description": "The taxonomy file", "content": {"text/csv": {}, XLSX: {}}}})
 def taxonomy_export(session: DbSession, subject: CurrentSubject,
                     fmt: Annotated[str, Query(alias="format", pattern="^(csv|xlsx)$")] = "xlsx") -> FileResponse:
     """Download the active taxonomy in the import format."""
@@ -69,25 +73,25 @@ def taxonomy_export(session: DbSession, subject: CurrentSubject,
     return FileResponse(out, filename=out.name)
 
 
-@router.get("/holidays")
+@router.get("/holidays", responses=error_responses(Forbidden))
 def list_holidays(session: DbSession, subject: CurrentSubject) -> list[dict[str, Any]]:
     """Admin overrides of the working-day calendar."""
     return admin.list_overrides(session, subject)
 
 
-@router.put("/holidays/{day}")
+@router.put("/holidays/{day}", responses=error_responses(Forbidden))
 def set_holiday(day: date, body: OverrideIn, session: DbSession, subject: CurrentSubject) -> dict[str, Any]:
     """Make `day` a working day or a day off."""
     return admin.set_override(session, subject, day, body.is_workday, body.note)
 
 
-@router.delete("/holidays/{day}", status_code=204)
+@router.delete("/holidays/{day}", status_code=204, responses=error_responses(Forbidden, NotFound))
 def delete_holiday(day: date, session: DbSession, subject: CurrentSubject) -> None:
     """Remove an override."""
     admin.delete_override(session, subject, day)
 
 
-@router.get("/track")
+@router.get("/track", responses=error_responses(NotFound))
 def track_case(session: DbSession, lang: Lang, number: Annotated[str, Query(min_length=4, max_length=24)],
                code: Annotated[str, Query(min_length=4, max_length=12)]) -> dict[str, Any]:
     """Public tracking: the case number plus its lookup code is the credential."""

@@ -14,12 +14,13 @@ from cityloop.cases.schemas import ActionIn, CaseIn, CaseOut, CasePage
 from cityloop.cases.states import TRANSITIONS, Card, Channel, Grade, State
 from cityloop.kit.db import MAX_ID
 from cityloop.kit.deps import DbSession, Lang, Paging
+from cityloop.kit.errors import Conflict, Forbidden, InvalidTransition, NotFound, error_responses
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 ActionName = Annotated[str, "one of " + ", ".join(TRANSITIONS)]
 
 
-@router.post("", status_code=201, response_model=CaseOut)
+@router.post("", status_code=201, response_model=CaseOut, responses=error_responses(Forbidden))
 def create_case(body: CaseIn, session: DbSession, subject: CurrentSubject, lang: Lang, response: Response,
                 idempotency_key: Annotated[str | None, Header(max_length=100)] = None) -> CaseOut:
     """File a case from any channel; a retry with the same Idempotency-Key returns the same case."""
@@ -49,13 +50,14 @@ def list_cases(
     return service.list_cases(session, subject, filters, page.offset, page.limit, order, lang)
 
 
-@router.get("/{case_id}", response_model=CaseOut)
+@router.get("/{case_id}", response_model=CaseOut, responses=error_responses(NotFound))
 def get_case(case_id: Annotated[int, "case id"], session: DbSession, subject: CurrentSubject, lang: Lang) -> CaseOut:
     """One case with its full history."""
     return service.case_detail(session, subject, _bounded(case_id), lang)
 
 
-@router.post("/{case_id}/actions/{action}", response_model=CaseOut)
+@router.post("/{case_id}/actions/{action}", response_model=CaseOut,
+             responses=error_responses(Forbidden, NotFound, Conflict, InvalidTransition))
 def act(case_id: int, action: ActionName, body: ActionIn, session: DbSession, subject: CurrentSubject,
         lang: Lang) -> CaseOut:
     """Perform a workflow action (dispatch, sign, return, complete, verify, revisit, close, urge, …)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 
 class DomainError(Exception):
     """Base of all errors a service may raise; rendered once for API and pages."""
@@ -75,3 +77,36 @@ class TooManyRequests(DomainError):
 
     status = 429
     code = "too_many_requests"
+
+
+class ErrorMessage(BaseModel):
+    """The message of an error in both languages."""
+
+    zh: str
+    en: str
+
+
+class ErrorOut(BaseModel):
+    """JSON body of every error answer (domain errors, malformed input, NUL characters)."""
+
+    error: str = Field(description="Machine-readable code, e.g. not_found, invalid_transition, validation_failed")
+    message: ErrorMessage
+    details: dict[str, Any] | None = Field(default=None, description="Context; `fields` maps a field to its message")
+
+
+def error_responses(*errors: type[DomainError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the domain errors a route may raise: status → error model and descriptions."""
+    described: dict[int, list[str]] = {}
+    for error in errors:
+        described.setdefault(error.status, []).append(f"`{error.code}`: {(error.__doc__ or '').strip()}")
+    return {status: {"model": ErrorOut, "description": " · ".join(lines)} for status, lines in described.items()}
+
+
+_HTTP_ERRORS = {400: ("bad_request", "请求内容无法读取"), 404: ("not_found", "地址不存在"),
+                405: ("method_not_allowed", "不支持该请求方法"), 413: ("too_large", "请求内容过大")}
+
+
+def http_error_payload(status: int, detail: str) -> dict[str, Any]:
+    """`ErrorOut` body for an error the web framework raises itself (unreadable body, unknown path, wrong method)."""
+    code, zh = _HTTP_ERRORS.get(status, ("error", "请求出错"))
+    return {"error": code, "message": {"zh": zh, "en": detail}}

@@ -13,7 +13,7 @@ from cityloop.areas.elements import blocks
 from cityloop.areas.elements import service as elements
 from cityloop.areas.elements.models import ElementKind
 from cityloop.kit.deps import DbSession, Paging
-from cityloop.kit.errors import ValidationFailed
+from cityloop.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed, error_responses
 
 router = APIRouter(prefix="/api/v1", tags=["elements"])
 
@@ -31,13 +31,13 @@ class MoveIn(BaseModel):
     lat: float = Field(ge=-90, le=90)
 
 
-@router.get("/blocks/{code}")
+@router.get("/blocks/{code}", responses=error_responses(Forbidden, NotFound))
 def block_counts(session: DbSession, subject: CurrentSubject, code: AreaCode) -> dict[str, Any]:
     """Counts of addresses, buildings, residents, entities, components (by class), key places and open cases."""
     return blocks.counts(session, subject, code)
 
 
-@router.get("/blocks/{code}/{kind}")
+@router.get("/blocks/{code}/{kind}", responses=error_responses(Forbidden, NotFound))
 def block_items(session: DbSession, subject: CurrentSubject, code: AreaCode, kind: ElementKind, page: Paging,
                 element_class: Annotated[int | None, Query(ge=1, le=7, description="Components of one class")] = None
                 ) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def block_items(session: DbSession, subject: CurrentSubject, code: AreaCode, kin
     return blocks.items(session, subject, code, kind, page.offset, page.limit, element_class)
 
 
-@router.post("/elements/{kind}/import")
+@router.post("/elements/{kind}/import", responses=error_responses(Forbidden, Conflict))
 def import_elements(session: DbSession, subject: CurrentSubject, kind: ElementKind,
                     file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX")],
                     keep_good: bool = False) -> dict[str, Any]:
@@ -56,7 +56,7 @@ def import_elements(session: DbSession, subject: CurrentSubject, kind: ElementKi
     return elements.import_file(session, subject, kind, data, file.filename or "upload.csv", keep_good).to_dict()
 
 
-@router.post("/elements/{kind}/{code}/move")
+@router.post("/elements/{kind}/{code}/move", responses=error_responses(Forbidden, NotFound))
 def move_element(session: DbSession, subject: CurrentSubject, kind: ElementKind, code: ElementCode,
                  body: MoveIn) -> dict[str, Any]:
     """Move an element to a new point (admin, grid worker); grid and division follow, the code stays."""
