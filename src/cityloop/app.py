@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 
 from cityloop.accounts.routes import router as accounts_router
 from cityloop.areas.elements.routes import router as elements_router
+from cityloop.areas.basemap.routes import router as basemap_router
 from cityloop.areas.routes import router as areas_router
 from cityloop.audit.routes import router as audit_router
 from cityloop.cases.admin_routes import router as admin_router
@@ -128,6 +129,7 @@ def create_app() -> FastAPI:
     app.include_router(kpi_router)
     app.include_router(audit_router)
     app.include_router(areas_router)
+    app.include_router(basemap_router)
     app.include_router(elements_router)
     app.include_router(alerts_router)
     app.include_router(intel_router)

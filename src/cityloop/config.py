@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +78,26 @@ class Settings(BaseSettings):
     hotspots_max_cases: int = Field(
         default=2000, ge=1, description="Newest cases of the window clustered per hot-issue request; the "
         "response says when the window held more (`truncated`).")
+    tile_url: str = Field(
+        default="", description="Base-map tiles: an XYZ or WMTS (KVP) URL template with `{z}` `{x}` `{y}` and "
+        "optionally `{s}`, in Web Mercator with WGS84/CGCS2000 coordinates (天地图 `vec_w` with its `tk` key, or a "
+        "self-hosted server). Empty: an offline base drawn from the city's divisions, grids and standard addresses.")
+    tile_label_url: str = Field(
+        default="", description="Optional label tiles drawn over `CITYLOOP_TILE_URL` (天地图 `cva_w`), same form.")
+    tile_attribution: str = Field(
+        default="", description="Attribution shown on maps with tiles (plain text), e.g. `天地图 GS(2024)0568号`.")
+    tile_subdomains: str = Field(
+        default="abc", description="Characters substituted for `{s}` in the tile URLs (天地图: `01234567`).")
+    tile_max_zoom: int = Field(default=18, ge=1, le=22, description="Deepest zoom level the tile server provides.")
+
+    @field_validator("tile_url", "tile_label_url")
+    @classmethod
+    def _tile_template(cls, value: str) -> str:
+        # Caught at startup: a template without the placeholders would fetch the same image everywhere.
+        if value and not (value.startswith(("https://", "http://", "/"))
+                          and all(p in value for p in ("{z}", "{x}", "{y}"))):
+            raise ValueError("tile URL must be http(s):// or /path and contain {z}, {x} and {y}")
+        return value
 
     @model_validator(mode="after")
     def _models_follow_var_dir(self) -> Settings:

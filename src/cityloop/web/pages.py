@@ -20,11 +20,12 @@ from cityloop.kit.auth import ROLE_LABELS, Role, Subject
 from cityloop.kit.clock import to_local
 from cityloop.kit.deps import language_of
 from cityloop.kit.errors import DomainError, ValidationFailed
-from cityloop.web import security
+from cityloop.web import basemap, security
 
 log = logging.getLogger("cityloop.web")
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.globals["basemap_tiles"] = basemap.tile_config
 
 # Consoles in menu order: path, roles that may open it, zh, en.
 CONSOLES: list[tuple[str, frozenset[Role], str, str]] = [

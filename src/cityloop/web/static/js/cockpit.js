@@ -96,7 +96,7 @@
     var el = document.getElementById("cockpit-map");
     if (!el || !window.CityMap) return;
     var first = !map;
-    if (first) map = window.CityMap.blankMap(el);
+    if (first) map = window.CityMap.baseMap(el);
     if (layer) layer.remove();
     layer = window.CityMap.pointLayer(d.points).addTo(map);
     if (first && el.dataset.gridsSrc) window.CityMap.addGrids(map, el, layer);  // grids once; points every refresh
