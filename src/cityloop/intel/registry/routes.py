@@ -13,6 +13,7 @@ from cityloop.intel.registry.models import ModelKind
 from cityloop.intel.registry.schemas import ModelVersionOut, RecategorizeIn, RetrainIn, TrainingJobOut
 from cityloop.kit.db import MAX_ID
 from cityloop.kit.deps import DbSession, Lang
+from cityloop.kit.errors import Conflict, Forbidden, NotFound, error_responses
 
 router = APIRouter(tags=["intel"])
 
@@ -22,7 +23,8 @@ def _bounded(ident: int) -> int:
     return ident if 0 < ident <= MAX_ID else -1
 
 
-@router.post("/api/v1/cases/{case_id}/recategorize", response_model=CaseOut)
+@router.post("/api/v1/cases/{case_id}/recategorize", response_model=CaseOut,
+             responses=error_responses(Forbidden, NotFound, Conflict))
 def recategorize(case_id: int, body: RecategorizeIn, session: DbSession, subject: CurrentSubject,
                  lang: Lang) -> CaseOut:
     """Re-categorise a case (dispatcher); the correction is stored as a training label."""
@@ -30,19 +32,21 @@ def recategorize(case_id: int, body: RecategorizeIn, session: DbSession, subject
     return cases_service.case_detail(session, subject, case_id, lang)
 
 
-@router.get("/api/v1/intel/models", response_model=list[ModelVersionOut])
+@router.get("/api/v1/intel/models", response_model=list[ModelVersionOut], responses=error_responses(Forbidden))
 def list_models(session: DbSession, subject: CurrentSubject, kind: ModelKind | None = None) -> list[ModelVersionOut]:
     """Registered classifier versions, newest first."""
     return [ModelVersionOut.model_validate(v) for v in registry.list_versions(session, subject, kind)]
 
 
-@router.post("/api/v1/intel/models/{version_id}/activate", response_model=ModelVersionOut)
+@router.post("/api/v1/intel/models/{version_id}/activate", response_model=ModelVersionOut,
+             responses=error_responses(Forbidden, NotFound, Conflict))
 def activate_model(version_id: int, session: DbSession, subject: CurrentSubject) -> ModelVersionOut:
     """Serve this version for its kind from now on (admin)."""
     return ModelVersionOut.model_validate(registry.activate(session, subject, _bounded(version_id)))
 
 
-@router.post("/api/v1/intel/retrain", response_model=TrainingJobOut, status_code=202)
+@router.post("/api/v1/intel/retrain", response_model=TrainingJobOut, status_code=202,
+             responses=error_responses(Forbidden, Conflict))
 def retrain(body: RetrainIn, session: DbSession, subject: CurrentSubject, response: Response) -> TrainingJobOut:
     """Queue training of a new version on finished cases and all stored corrections (admin); poll the Location.
 
@@ -53,7 +57,8 @@ def retrain(body: RetrainIn, session: DbSession, subject: CurrentSubject, respon
     return _job_out(jobs.view(session, subject, job.id))
 
 
-@router.get("/api/v1/intel/jobs/{job_id}", response_model=TrainingJobOut)
+@router.get("/api/v1/intel/jobs/{job_id}", response_model=TrainingJobOut,
+            responses=error_responses(Forbidden, NotFound))
 def training_job(job_id: int, session: DbSession, subject: CurrentSubject) -> TrainingJobOut:
     """State of a retraining job: queued, running, done (with the new version) or failed (with the error) (admin)."""
     return _job_out(jobs.view(session, subject, _bounded(job_id)))
