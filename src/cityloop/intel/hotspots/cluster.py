@@ -120,6 +120,12 @@ class HotIssue:
 
 def places(text: str) -> list[str]:
     """Return place names (estates, POIs, roads, schools…) mentioned in a text, in order, without prefixes."""
+    return list(_places(text))
+
+
+# Live hot issues re-cluster mostly the same cases every few minutes; the regex passes are a third of that work.
+@lru_cache(maxsize=16_384)
+def _places(text: str) -> tuple[str, ...]:
     found: list[str] = []
     for raw in _CLAUSE_RE.split(text):
         clause = _REAL_DIVISION_RE.sub("", raw)
@@ -133,7 +139,7 @@ def places(text: str) -> list[str]:
                 and not name.isdigit()
             ):
                 found.append(name)
-    return list(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found))
 
 
 def _place_runs(clause: str) -> list[str]:
