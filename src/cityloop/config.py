@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         default="3301",
         description="Division code of the city this deployment serves; cases without a location land here.",
     )
+    placement_min_cases: int = Field(
+        default=3, ge=1,
+        description="Confirmed cases of one division that must mention a local name (road, river) before "
+        "placement takes it as evidence for that division.",
+    )
     demo_password: str = Field(default="cityloop-demo", description="Password of the demo users.")
     password_time_cost: int = Field(default=3, description="Argon2 iterations for password hashes.")
     password_memory_kib: int = Field(default=65536, description="Argon2 memory per password hash, in KiB.")
