@@ -69,3 +69,10 @@ def test_nul_characters_get_a_clear_422(client, world, auth, query, body) -> Non
     resp = client.post(f"/api/v1/cases{query}", json=body or {}, headers=auth("agent"))
     assert resp.status_code == 422
     assert resp.json()["message"]["en"] == "Input contains a NUL character"
+
+
+def test_tracking_with_a_non_ascii_code_is_not_found(client, world, db) -> None:  # type: ignore[no-untyped-def]
+    """Found by bench/fuzz.sh: a real case number with a Chinese lookup code answered 500."""
+    case = file_case(db, world.subjects["agent"])
+    resp = client.get("/api/v1/track", params={"number": case.number, "code": "查询码码"})
+    assert resp.status_code == 404

@@ -17,7 +17,8 @@ from cityloop.kit.errors import NotFound
 def find(session: Session, number: str, code: str) -> Case:
     """The case if number and code match; the same error for both mistakes."""
     case = repo.case_by_number(session, SYSTEM, number.strip())
-    if case is None or not secrets.compare_digest(case.lookup_code, code.strip().upper()):
+    # Bytes: compare_digest refuses str with non-ASCII characters, and anyone may type any code here.
+    if case is None or not secrets.compare_digest(case.lookup_code.encode(), code.strip().upper().encode()):
         raise NotFound("工单编号或查询码不正确", "Wrong case number or lookup code")
     return case
 
