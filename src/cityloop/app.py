@@ -98,11 +98,13 @@ def register_hooks() -> None:
     """Plug the areas and intel modules into intake and the workflow (idempotent)."""
     from cityloop.areas.addresses.locate import register as register_locator
     from cityloop.areas.addresses.standard import register as register_address_table
+    from cityloop.areas.placement.locate import register as register_text_placement
     from cityloop.intel.classify import suggest
     from cityloop.intel.dedup import live
     from cityloop.intel.registry import corrections
 
     register_locator()
+    register_text_placement()  # after the address locator: text only places what address and point did not
     register_address_table()
     suggest.register()
     corrections.register()

@@ -4,6 +4,7 @@ from cityloop.accounts import models as accounts_models
 from cityloop.areas.divisions import models as areas_models
 from cityloop.areas.elements import models as areas_element_models
 from cityloop.areas.grids import models as areas_grid_models
+from cityloop.areas.placement import models as areas_placement_models
 from cityloop.audit import models as audit_models
 from cityloop.cases import models as cases_models
 from cityloop.intel.alerts import models as intel_alert_models
@@ -12,5 +13,5 @@ from cityloop.kit.db import Base
 
 __all__ = [
     "Base", "accounts_models", "areas_element_models", "areas_grid_models", "areas_models", "audit_models",
-    "cases_models", "intel_alert_models", "intel_registry_models",
+    "areas_placement_models", "cases_models", "intel_alert_models", "intel_registry_models",
 ]

@@ -28,12 +28,17 @@ from cityloop.kit.errors import Forbidden, ValidationFailed
 
 
 class Placement(NamedTuple):
-    """Where a locator put a new case; `lng`/`lat` only when it geocoded an address (the caller gave no point)."""
+    """Where a locator put a new case; `lng`/`lat` only when it geocoded an address (the caller gave no point).
+
+    `evidence` is what a locator that read the case's text found (division, confidence, spans), kept in the case's
+    suggestions for the dispatcher.
+    """
 
     division_code: str | None
     grid_code: str | None
     lng: float | None = None
     lat: float | None = None
+    evidence: dict[str, object] | None = None
 
 
 # Hooks filled by other modules at start-up (areas: locate; intel: suggest a category).
@@ -108,7 +113,7 @@ def _namespaced(subject: Subject, key: str) -> str:
 def _build(session: Session, subject: Subject, data: CaseIn, key: str | None) -> Case:
     now = utcnow()
     received_at = data.received_at or now
-    division_code, grid_code, point = _locate(session, subject, data)
+    division_code, grid_code, point, placed = _locate(session, subject, data)
     # Suggesters (unit from history) need the located area too.
     data = data.model_copy(update={"location": data.location.model_copy(
         update={"division_code": division_code, "grid_code": grid_code})})
@@ -131,7 +136,8 @@ def _build(session: Session, subject: Subject, data: CaseIn, key: str | None) ->
         handle_unit=route.handle_unit, received_at=received_at,
         dispatch_deadline=received_at + timedelta(minutes=get_settings().dispatch_limit_minutes),
         deadline=cal.add(received_at, route.handle_limit, LimitUnit(route.handle_unit)),
-        suggestions={**suggestions, "route": route.reason, **({"geocoded": True} if point else {})}, tags=data.tags,
+        suggestions={**suggestions, "route": route.reason, **({"geocoded": True} if point else {}),
+                     **({"placement": placed} if placed else {})}, tags=data.tags,
         attachments=[a.model_dump() for a in data.attachments], state=State.RECEIVED,
     )
     if route.unit_id is not None:
@@ -149,16 +155,19 @@ def _auto_dispatch(case: Case, unit_id: int, sign_deadline: datetime) -> None:
     case.sign_deadline = sign_deadline
 
 
-def _locate(session: Session, subject: Subject,
-            data: CaseIn) -> tuple[str, str | None, tuple[float, float] | None]:
-    """(division, grid, geocoded point or None): what the caller gave, completed by the locators."""
+def _locate(session: Session, subject: Subject, data: CaseIn
+            ) -> tuple[str, str | None, tuple[float, float] | None, dict[str, object] | None]:
+    """(division, grid, geocoded point or None, text evidence or None): the caller's, completed by the locators."""
     loc = data.location
     division_code, grid_code = loc.division_code, loc.grid_code
     point: tuple[float, float] | None = None
+    placed: dict[str, object] | None = None
     # Locators fill what is missing: a division from an address or a point, a grid from a point.
     if not division_code or (not grid_code and loc.lng is not None):
         for locator in locators:
             found = locator(session, data)
+            if not division_code and (found.division_code or placed is None):
+                placed = found.evidence  # from the locator that placed the case, else why the text did not
             division_code = division_code or found.division_code
             grid_code = grid_code or found.grid_code
             if point is None and loc.lng is None and found.lng is not None and found.lat is not None:
@@ -174,7 +183,7 @@ def _locate(session: Session, subject: Subject,
         division_code.startswith(subject.scope) or subject.scope.startswith(division_code)
     ):
         raise Forbidden("不能为本辖区以外的地点立案", "Cannot file a case outside your area")
-    return division_code, grid_code, point
+    return division_code, grid_code, point, placed
 
 
 def _categorise(session: Session, data: CaseIn, version_id: int | None) -> tuple[str | None, dict[str, object]]:

@@ -1,4 +1,4 @@
-"""`cityloop address …` commands: standardise one address or a CSV column of addresses."""
+"""`cityloop address …` commands: standardise addresses; place free text (placement.cli adds those)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cityloop.areas.addresses.standardizer import standardize
 from cityloop.areas.divisions.gazetteer import gazetteer
+from cityloop.areas.placement.cli import add_commands as add_placement_commands
 
 OUTPUT_COLUMNS = (
     "province",
@@ -101,3 +102,6 @@ def standardize_file_command(
     with Progress(*columns, transient=False) as progress:
         count = standardize_csv(source, out, column, within=within, progress=progress)
     typer.echo(f"{count} addresses → {out}")
+
+
+add_placement_commands(address_app)
