@@ -28,7 +28,16 @@ from pathlib import Path
 
 from cityloop.areas.addresses.locate import division_of
 from cityloop.areas.addresses.standardizer import standardize
-from cityloop.areas.divisions.gazetteer import CITY, DISTRICT, PROVINCE, TOWN, Gazetteer, core_name, gazetteer
+from cityloop.areas.divisions.gazetteer import (
+    CITY,
+    DISTRICT,
+    FULL,
+    PROVINCE,
+    TOWN,
+    Gazetteer,
+    core_name,
+    gazetteer,
+)
 from cityloop.areas.placement.names import Lexicon, names_in
 from cityloop.areas.placement.service import place
 
@@ -119,7 +128,9 @@ def _distractor(rng: random.Random, gaz: Gazetteer, city: str, shared_roads: dic
     name = gaz.display_name(city) or gaz.divisions[city].name
     core = core_name(name, CITY)
     options = [f"已向{name}水务投资发展有限公司反映，没有结果。", f"打过{core}城管局电话没人管。",
-               f"作为{name}市民，", f"{name}", f"{core}市民反映，"]
+               f"作为{name}市民，", f"{name}"]
+    if not any(h.kind == FULL and h.code.startswith(city) for h in gaz.lookup(core + "市")):
+        options.append(f"{core}市民反映，")  # 恩施市民 would name the county-level city 恩施市 itself
     options += [f"在{river}边，" for river in RIVERS.get(city, ())]
     options += [f"沿{road}一带，" for road in shared_roads.get(city, ())[:5]]
     return rng.choice(options)

@@ -19,7 +19,8 @@ _ORG_TAIL = re.compile(
     r"支队|大队|派出所|协会|电视台|报社)"
 )
 # Anonymised division names (A市, B7县) stand for a real place we cannot know: never inside the scope.
-_ANONYMISED = re.compile(r"(?<![A-Za-z0-9])[A-Z]\d{0,3}(?:市|区|县)")
+# A lone letter before 区 is a block of an estate (电器城A区), not a district.
+_ANONYMISED = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]\d{1,3}(?:市|区|县)|[A-Z]市)")
 # A bare name ending in a water word is also a river's name (椒江, 奉化江): evidence only with a town under it.
 _WATER_END = ("江", "河", "溪", "湖", "港", "塘", "浦")
 # Bare district names that are ordinary words in an appeal (城东, 新城, 市中).
@@ -103,8 +104,7 @@ def _add_division(
     if any(within.startswith(h.code) and _WEIGHT[h.kind] >= top for h in hits):
         return  # 承德市 in a 承德 text is the city itself, not its namesake county 承德县 (a variant reading)
     if not inside:
-        # 温州市 in a Hangzhou text is another city's place; 老城区 there is a word, though Luoyang has one
-        if any(h.kind != SHORT for h in hits) and not _GENERIC_CORE.match(alias[:-1]):
+        if _names_elsewhere(gaz, alias, hits):
             found.outside.append(alias)
         return
     strongest = max(_WEIGHT[h.kind] for h in inside)
@@ -116,6 +116,17 @@ def _add_division(
     if kind == SHORT and all(gaz.divisions[h.code].level <= CITY for h in best):
         return  # a bare city or province name says nothing a district could be chosen by
     found.clues.append(Clue(start, end, alias, tuple(h.code for h in best), strongest, kind, needs_support))
+
+
+def _names_elsewhere(gaz: Gazetteer, alias: str, hits: tuple[Hit, ...]) -> bool:
+    """True if a name outside the scope surely names a place: a full or former county-or-higher name.
+
+    温州市 in a Hangzhou text is another city's place. Not so 老城区 (a word, though Luoyang has one), 丰都市 in
+    怡丰都市广场 (a variant), or 城关镇 (a town name repeated across the country, renamed locally).
+    """
+    if _GENERIC_CORE.match(alias[:-1]):
+        return False
+    return any(h.kind in (FULL, FORMER) and gaz.divisions[h.code].level <= DISTRICT for h in hits)
 
 
 def _add_name(

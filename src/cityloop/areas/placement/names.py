@@ -15,6 +15,8 @@ _SUFFIXES = (
 _SUFFIX = re.compile(f"(?:{_SUFFIXES})")
 # A division's bare name right before one of these is the start of a local name (奉化江, 余杭塘河, 五常大道).
 NAME_AFTER = re.compile(f"[东南西北中]?(?:{_SUFFIXES})")
+# A name followed by these runs on into a longer road name (临平东湖|南路, 华西|一路); 华西路|路灯 does not.
+_RUNS_ON = re.compile(r"[东南西北中一二三四五六七八九十]{1,2}(?:大道|大街|路|街|巷|弄)")
 # A name never starts with these (function words and pronouns: 在天童南路 is 天童南路).
 _STOP = frozenset("的了在是有和与及到从对向往我你他她它们这那个不也都就还被把给让说去来住门口旁边附近里上下")
 _MIN_STEM, _MAX_STEM = 2, 6
@@ -25,7 +27,7 @@ AMBIGUOUS = "*"  # lexicon value of a name seen in several divisions, or too rar
 def candidates(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of every span that could be a local name: 2–6 CJK characters then a name suffix."""
     for match in _SUFFIX.finditer(text):
-        if NAME_AFTER.match(text, match.end()):  # 临平东湖|南路: the suffix is inside a longer name
+        if _RUNS_ON.match(text, match.end()):  # 临平东湖|南路: the suffix is inside a longer name
             continue
         for size in range(_MIN_STEM, _MAX_STEM + 1):
             start = match.start() - size
@@ -81,7 +83,7 @@ class Lexicon:
                 if text[i:j] in self.names:
                     end = j
                 j += 1
-            if end and _starts_name(text, i, boundaries) and not NAME_AFTER.match(text, end):
+            if end and _starts_name(text, i, boundaries) and not _RUNS_ON.match(text, end):
                 yield i, end, self.names[text[i:end]]
                 i = end
             else:
