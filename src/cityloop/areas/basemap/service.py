@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from shapely.geometry import LineString, shape
 from shapely.geometry.base import BaseGeometry
+from sklearn.cluster import DBSCAN
 from sqlalchemy.orm import Session
 
 from cityloop.areas.basemap import repository as repo
@@ -26,6 +28,8 @@ MIN_ROAD_POINTS = 3
 MAX_ROAD_SPREAD = 0.35
 _SIMPLIFY_DEG = 1e-5  # about 1 m: invisible at street zoom, keeps the response small
 _GRID_SIZE = 1e-7  # snapping grid for unions, so grids that meet edge to edge leave no slivers
+# Door plates of one name further apart than this belong to different stretches (or to namesake roads).
+ROAD_GAP_M = 300.0
 _M_PER_DEG_LAT = 110_540.0
 _M_PER_DEG_LNG = 111_320.0
 
@@ -43,10 +47,10 @@ class Outline:
 
 @dataclass(frozen=True, slots=True)
 class Road:
-    """One road within one street, traced through its standard addresses."""
+    """One stretch of a road traced through its standard addresses, with the streets it runs through."""
 
     name: str
-    street_code: str
+    street_codes: tuple[str, ...]
     coords: list[tuple[float, float]]
 
 
@@ -75,6 +79,11 @@ def outlines(grids: Iterable[tuple[str, BaseGeometry]], names: dict[str, str]) -
     return out
 
 
+def _metres_per_degree(lat: float) -> npt.NDArray[np.float64]:
+    """East and north metres per degree at a latitude (equirectangular; enough within a city)."""
+    return np.array([_M_PER_DEG_LNG * math.cos(math.radians(lat)), _M_PER_DEG_LAT])
+
+
 def trace(points: list[tuple[float, float]]) -> list[tuple[float, float]] | None:
     """A polyline along the main axis of a road's address points, or None when they do not lie along a line.
 
@@ -84,7 +93,7 @@ def trace(points: list[tuple[float, float]]) -> list[tuple[float, float]] | None
     if len(points) < MIN_ROAD_POINTS:
         return None
     lng0, lat0 = np.mean(points, axis=0)
-    scale = np.array([_M_PER_DEG_LNG * math.cos(math.radians(lat0)), _M_PER_DEG_LAT])
+    scale = _metres_per_degree(lat0)
     xy = (np.asarray(points) - (lng0, lat0)) * scale
     _, spread, axes = np.linalg.svd(xy, full_matrices=False)
     if spread[0] == 0 or spread[1] / spread[0] > MAX_ROAD_SPREAD:
@@ -104,15 +113,20 @@ def trace(points: list[tuple[float, float]]) -> list[tuple[float, float]] | None
 
 
 def roads(rows: Iterable[tuple[str, str, float, float]]) -> list[Road]:
-    """One traced road per road name and street (a road crossing streets is drawn in pieces that meet)."""
-    groups: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    """Each road name's door plates split into stretches (gaps over ROAD_GAP_M), each stretch traced once."""
+    groups: dict[str, list[tuple[str, float, float]]] = {}
     for name, division_code, lng, lat in rows:
-        groups.setdefault((name, division_code[:9]), []).append((lng, lat))
+        groups.setdefault(name, []).append((division_code[:9], lng, lat))
     out = []
-    for (name, street), points in sorted(groups.items()):
-        coords = trace(points)
-        if coords is not None:
-            out.append(Road(name, street, coords))
+    for name, members in sorted(groups.items()):
+        points = np.array([(lng, lat) for _, lng, lat in members])
+        metres = points * _metres_per_degree(float(np.mean(points[:, 1])))
+        stretch = DBSCAN(eps=ROAD_GAP_M, min_samples=1).fit(metres).labels_
+        for label in sorted(set(stretch.tolist())):
+            picked = np.flatnonzero(stretch == label)
+            coords = trace([(float(points[i, 0]), float(points[i, 1])) for i in picked])
+            if coords is not None:
+                out.append(Road(name, tuple(sorted({members[i][0] for i in picked})), coords))
     return out
 
 
@@ -134,9 +148,11 @@ def _visible(code: str, subject: Subject) -> bool:
     return code.startswith(subject.scope)
 
 
-def _road_visible(street_code: str, subject: Subject) -> bool:
-    # A community's staff still see the roads of their street: a road is public and runs past the community.
-    return _visible(street_code, subject) or (subject.is_staff and (subject.scope or "").startswith(street_code))
+def _road_visible(road: Road, subject: Subject) -> bool:
+    # A road is public: whoever sees one street it runs through sees all of it, and a community's staff see the
+    # roads of their street.
+    return any(_visible(code, subject) or (subject.is_staff and (subject.scope or "").startswith(code))
+               for code in road.street_codes)
 
 
 def _rounded(geom: BaseGeometry) -> Any:
@@ -158,8 +174,8 @@ def base_geojson(session: Session, subject: Subject) -> dict[str, Any]:
             features.append(_feature({"type": "Point", "coordinates": [round(o.label[0], 6), round(o.label[1], 6)]},
                                      kind="label", level=o.level, code=o.code, name=o.name))
     for r in base.roads:
-        if _road_visible(r.street_code, subject):
+        if _road_visible(r, subject):
             features.append(_feature({"type": "LineString", "coordinates": [[round(x, 6), round(y, 6)]
                                                                             for x, y in r.coords]},
-                                     kind="road", code=r.street_code, name=r.name))
+                                     kind="road", streets=list(r.street_codes), name=r.name))
     return {"type": "FeatureCollection", "features": features}
