@@ -18,7 +18,7 @@ NAME_AFTER = re.compile(f"[东南西北中]?(?:{_SUFFIXES})")
 # A name followed by these runs on into a longer road name (临平东湖|南路, 华西|一路); 华西路|路灯 does not.
 _RUNS_ON = re.compile(r"[东南西北中一二三四五六七八九十]{1,2}(?:大道|大街|路|街|巷|弄)")
 # A name never starts with these (function words and pronouns: 在天童南路 is 天童南路).
-_STOP = frozenset("的了在是有和与及到从对向往我你他她它们这那个不也都就还被把给让说去来住门口旁边附近里上下")
+_STOP = frozenset("的了在是有和与及到从对向往我你他她它们这那个不也都就还被把给让说去来住门口旁边附近里")
 _MIN_STEM, _MAX_STEM = 2, 6
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 AMBIGUOUS = "*"  # lexicon value of a name seen in several divisions, or too rarely to count

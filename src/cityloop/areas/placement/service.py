@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from cityloop.areas.divisions.gazetteer import DISTRICT, Gazetteer, gazetteer, normalize
+from cityloop.areas.divisions.gazetteer import Gazetteer, gazetteer, normalize
 from cityloop.areas.placement.evidence import Clue, Found, gather
 from cityloop.areas.placement.names import Lexicon
 
 _MAX_CONFIDENCE = 0.99
+_ANSWER_WIDTHS = (6, 9)  # district or town/street: never deeper than a town, never shallower than a district
 # Falling back to a common parent (two towns of one district named) is an answer the text implies, not states.
 _PARENT_FACTOR = 0.9
 
@@ -37,21 +38,21 @@ def place(text: str, *, within: str = "", lexicon: Lexicon | None = None, gaz: G
     if found.outside:
         return PlaceResult(None, 0.0, reason="outside " + (within or "scope") + ": " + "|".join(found.outside),
                            ignored=ignored)
-    clues = _corroborated(gaz, [_shallowest(gaz, c) for c in found.clues])
-    answer, fallback = _answer(gaz, clues)
+    clues = _corroborated([_shallowest(c) for c in found.clues])
+    answer, fallback = _answer(clues)
     if answer is None:
-        return PlaceResult(None, 0.0, reason=_why_not(gaz, found, clues), ignored=ignored)
+        return PlaceResult(None, 0.0, reason=_why_not(found, clues), ignored=ignored)
     support = [c for c in clues if any(_on_chain(answer, code) for code in c.codes)]
     return PlaceResult(answer, _confidence(support, fallback), tuple(c.text for c in support), ignored=ignored)
 
 
-def _shallowest(gaz: Gazetteer, clue: Clue) -> Clue:
+def _shallowest(clue: Clue) -> Clue:
     """A mention that may mean a district or a town inside it (余杭) means the district: no deeper than stated."""
     codes = tuple(c for c in clue.codes if not any(o != c and c.startswith(o) for o in clue.codes))
     return Clue(clue.start, clue.end, clue.text, codes, clue.weight, clue.kind, clue.needs_support)
 
 
-def _corroborated(gaz: Gazetteer, clues: list[Clue]) -> list[Clue]:
+def _corroborated(clues: list[Clue]) -> list[Clue]:
     """Bare names that need support kept only with another mention on their chain (鄞州姜山 yes, 姜山 alone no)."""
     strong = [c for c in clues if not c.needs_support]
     out = list(strong)
@@ -69,16 +70,18 @@ def _on_chain(a: str, b: str) -> bool:
     return a.startswith(b) or b.startswith(a)
 
 
-def _answer(gaz: Gazetteer, clues: list[Clue]) -> tuple[str | None, bool]:
-    """(deepest division every clue agrees with and exactly one fits at that depth, whether a parent was taken)."""
+def _answer(clues: list[Clue]) -> tuple[str | None, bool]:
+    """(deepest division every clue agrees with and exactly one fits at that depth, whether a parent was taken).
+
+    Depth is read from the code width (6 district, 9 town), so learned names of local divisions work too.
+    """
     named = {code for clue in clues for code in clue.codes}
-    candidates = {a for code in named for a in gaz.divisions[code].chain if gaz.divisions[a].level >= DISTRICT}
+    candidates = {code[:width] for code in named for width in _ANSWER_WIDTHS if len(code) >= width}
     agreed = [d for d in candidates if all(any(_on_chain(d, c) for c in clue.codes) for clue in clues)]
-    for level in sorted({gaz.divisions[d].level for d in agreed}, reverse=True):
-        at_level = [d for d in agreed if gaz.divisions[d].level == level]
-        if len(at_level) == 1:
-            deepest_named = max(gaz.divisions[c].level for c in named)
-            return at_level[0], level < deepest_named
+    for width in sorted({len(d) for d in agreed}, reverse=True):
+        at_width = [d for d in agreed if len(d) == width]
+        if len(at_width) == 1:
+            return at_width[0], width < max(len(c) for c in named)
     return None, False
 
 
@@ -91,10 +94,10 @@ def _confidence(support: list[Clue], fallback: bool) -> float:
     return round(value * _PARENT_FACTOR if fallback else value, 3)
 
 
-def _why_not(gaz: Gazetteer, found: Found, clues: list[Clue]) -> str:
+def _why_not(found: Found, clues: list[Clue]) -> str:
     """Why no answer: nothing found, bare town names alone, only names above district level, or disagreement."""
     if not clues:
         return "no place named" if not found.clues else "only bare town names without their district"
-    if all(gaz.divisions[c].level < DISTRICT for clue in clues for c in clue.codes):
+    if all(len(c) < min(_ANSWER_WIDTHS) for clue in clues for c in clue.codes):
         return "named only above district level: " + "|".join(c.text for c in clues)
     return "conflicting: " + "|".join(c.text for c in clues)
