@@ -27,6 +27,7 @@ from cityloop.areas.addresses import locate
 from cityloop.areas.addresses import standard as standard_addresses
 from cityloop.areas.elements import service as elements
 from cityloop.areas.elements.models import Building, ElementKind, Person, StandardAddress
+from cityloop.cases.intake import Placement
 from cityloop.cases.schemas import CaseIn
 from cityloop.kit.errors import ValidationFailed
 
@@ -83,10 +84,10 @@ def test_elements_link_to_their_standard_address_and_building(city: Session) -> 
 
 def test_intake_with_only_an_address_gets_the_grid_of_the_matching_standard_address(city: Session) -> None:
     locate.register()
-    assert locate.locate(city, _case("西湖区保俶路12号3幢")) == (COMMUNITY_A, A2, *IN_A2)
-    assert locate.locate(city, _case("杭州市西湖区保俶路10号")) == (COMMUNITY_A, A1, *IN_A1)
+    assert locate.locate(city, _case("西湖区保俶路12号3幢")) == Placement(COMMUNITY_A, A2, *IN_A2)
+    assert locate.locate(city, _case("杭州市西湖区保俶路10号")) == Placement(COMMUNITY_A, A1, *IN_A1)
     # No standard address matches: the standardiser still gives the division, but there is no point or grid.
-    assert locate.locate(city, _case("杭州市西湖区保俶路99号")) == ("330106", None, None, None)
+    assert locate.locate(city, _case("杭州市西湖区保俶路99号")) == Placement("330106", None, None, None)
 
 
 def test_intake_files_the_case_in_the_grid(db: Session, world: Any) -> None:
