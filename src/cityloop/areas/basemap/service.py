@@ -63,15 +63,26 @@ class BaseMap:
 
 
 def outlines(grids: Iterable[tuple[str, BaseGeometry]], names: dict[str, str]) -> list[Outline]:
-    """Outlines of every district, street and community that has grids, coarsest first."""
-    by_code: dict[str, list[BaseGeometry]] = {}
+    """Outlines of every district, street and community that has grids, coarsest first.
+
+    Finest level first, each from the unions one level down: a district unions its streets' outlines rather than
+    all its grids again.
+    """
+    parts: dict[str, list[BaseGeometry]] = {}
     for division_code, geom in grids:
-        for width in LEVELS:
-            if len(division_code) >= width:
-                by_code.setdefault(division_code[:width], []).append(geom)
+        width = max((w for w in LEVELS if len(division_code) >= w), default=0)
+        if width:
+            parts.setdefault(division_code[:width], []).append(geom)
+    unions: dict[str, BaseGeometry] = {}
+    for width in sorted(LEVELS, reverse=True):
+        for code in sorted(c for c in parts if len(c) == width):
+            unions[code] = shapely.union_all(parts[code], grid_size=_GRID_SIZE)
+            coarser = [w for w in LEVELS if w < width]
+            if coarser:
+                parts.setdefault(code[:max(coarser)], []).append(unions[code])
     out = []
-    for code in sorted(by_code, key=lambda c: (len(c), c)):
-        union = shapely.union_all(by_code[code], grid_size=_GRID_SIZE).simplify(_SIMPLIFY_DEG)
+    for code in sorted(unions, key=lambda c: (len(c), c)):
+        union = unions[code].simplify(_SIMPLIFY_DEG)
         if union.is_empty:
             continue
         point = union.point_on_surface()
@@ -82,6 +93,17 @@ def outlines(grids: Iterable[tuple[str, BaseGeometry]], names: dict[str, str]) -
 def _metres_per_degree(lat: float) -> npt.NDArray[np.float64]:
     """East and north metres per degree at a latitude (equirectangular; enough within a city)."""
     return np.array([_M_PER_DEG_LNG * math.cos(math.radians(lat)), _M_PER_DEG_LAT])
+
+
+def _bin_medians(values: npt.NDArray[np.float64], which: npt.NDArray[np.int64], bins: int) -> list[float]:
+    """Median of `values` in each non-empty bin, in bin order (one sort instead of a median per bin)."""
+    order = np.lexsort((values, which))
+    counts = np.bincount(which, minlength=bins)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    ranked = values[order]
+    full = counts > 0
+    lo, hi = starts[full] + (counts[full] - 1) // 2, starts[full] + counts[full] // 2
+    return [float(v) for v in (ranked[lo] + ranked[hi]) / 2]
 
 
 def trace(points: list[tuple[float, float]]) -> list[tuple[float, float]] | None:
@@ -103,8 +125,7 @@ def trace(points: list[tuple[float, float]]) -> list[tuple[float, float]] | None
     bins = max(2, min(12, len(points) // 4))
     edges = np.linspace(lo, hi, bins + 1)
     which = np.clip(np.digitize(along, edges) - 1, 0, bins - 1)
-    vertices = [(float(np.median(along[which == b])), float(np.median(across[which == b])))
-                for b in range(bins) if np.any(which == b)]
+    vertices = list(zip(_bin_medians(along, which, bins), _bin_medians(across, which, bins), strict=True))
     vertices = [(lo, vertices[0][1]), *vertices, (hi, vertices[-1][1])]
     metric = np.array([a * axes[0] + c * axes[1] for a, c in vertices])
     lnglat = metric / scale + (lng0, lat0)
@@ -112,22 +133,35 @@ def trace(points: list[tuple[float, float]]) -> list[tuple[float, float]] | None
     return [(float(x), float(y)) for x, y in line.coords] if line.length > 0 else None
 
 
+def _stretches(names: list[str], points: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """A stretch label per door plate: plates of one name chained by gaps of at most ROAD_GAP_M.
+
+    One DBSCAN over the whole city: each name is lifted onto its own far-apart plane (a third coordinate), so
+    plates of different names can never join, without one clustering call per road.
+    """
+    index = {name: i for i, name in enumerate(sorted(set(names)))}
+    metres = points * _metres_per_degree(float(np.mean(points[:, 1])))
+    plane = np.array([index[n] for n in names], dtype=np.float64) * ROAD_GAP_M * 10
+    return np.asarray(DBSCAN(eps=ROAD_GAP_M, min_samples=1).fit(np.column_stack([metres, plane])).labels_)
+
+
 def roads(rows: Iterable[tuple[str, str, float, float]]) -> list[Road]:
     """Each road name's door plates split into stretches (gaps over ROAD_GAP_M), each stretch traced once."""
-    groups: dict[str, list[tuple[str, float, float]]] = {}
-    for name, division_code, lng, lat in rows:
-        groups.setdefault(name, []).append((division_code[:9], lng, lat))
+    table = list(rows)
+    if not table:
+        return []
+    names = [name for name, _, _, _ in table]
+    points = np.array([(lng, lat) for _, _, lng, lat in table], dtype=np.float64)
+    labels = _stretches(names, points)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
     out = []
-    for name, members in sorted(groups.items()):
-        points = np.array([(lng, lat) for _, lng, lat in members])
-        metres = points * _metres_per_degree(float(np.mean(points[:, 1])))
-        stretch = DBSCAN(eps=ROAD_GAP_M, min_samples=1).fit(metres).labels_
-        for label in sorted(set(stretch.tolist())):
-            picked = np.flatnonzero(stretch == label)
-            coords = trace([(float(points[i, 0]), float(points[i, 1])) for i in picked])
-            if coords is not None:
-                out.append(Road(name, tuple(sorted({members[i][0] for i in picked})), coords))
-    return out
+    for picked in np.split(order, bounds):
+        coords = trace([(float(x), float(y)) for x, y in points[picked]])
+        if coords is not None:
+            streets = tuple(sorted({table[i][1][:9] for i in picked}))
+            out.append(Road(names[picked[0]], streets, coords))
+    return sorted(out, key=lambda r: (r.name, r.coords))
 
 
 def _build(session: Session) -> BaseMap:
