@@ -115,3 +115,11 @@ def test_registry_roads_are_names(db: Session) -> None:
     assert result.division_code is not None
     assert result.division_code.startswith("330106")
     assert result.evidence == ("保俶路",)
+
+
+def test_a_text_lead_outside_the_filers_area_never_blocks_filing(db: Session, world) -> None:  # type: ignore[no-untyped-def]
+    case = file_case(db, world.subjects["other_dispatcher"], title="路灯不亮", content="西湖区北山街道路灯不亮。",
+                     **TEXT_ONLY)
+    assert case.division_code == "3301"
+    assert case.suggestions["placement"]["applied"] is False
+    assert case.suggestions["placement"]["reason"] == "outside the filer's area"

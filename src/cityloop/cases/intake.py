@@ -174,16 +174,22 @@ def _locate(session: Session, subject: Subject, data: CaseIn
                 point = (found.lng, found.lat)
             if division_code and (grid_code or loc.lng is None):
                 break
+    if placed and placed.get("applied") and division_code and _outside_scope(subject, division_code):
+        # A division read from the text is a lead, not the filer's statement: it never blocks filing.
+        division_code, placed = None, {**placed, "applied": False, "reason": "outside the filer's area"}
     city = get_settings().city_code
     division_code = division_code or city
     if not division_code.startswith(city) and not city.startswith(division_code):
         raise ValidationFailed({"location.division_code": (
             f"区划代码 {division_code} 不在本市范围内", f"Division {division_code} is outside this city")})
-    if subject.is_staff and Role.SYSTEM not in subject.roles and subject.scope and not (
-        division_code.startswith(subject.scope) or subject.scope.startswith(division_code)
-    ):
+    if _outside_scope(subject, division_code):
         raise Forbidden("不能为本辖区以外的地点立案", "Cannot file a case outside your area")
     return division_code, grid_code, point, placed
+
+
+def _outside_scope(subject: Subject, division_code: str) -> bool:
+    return bool(subject.is_staff and Role.SYSTEM not in subject.roles and subject.scope and not (
+        division_code.startswith(subject.scope) or subject.scope.startswith(division_code)))
 
 
 def _categorise(session: Session, data: CaseIn, version_id: int | None) -> tuple[str | None, dict[str, object]]:
