@@ -48,13 +48,14 @@ def learned_names(session: Session) -> list[tuple[str, str, int]]:
 
 def registry_names(session: Session) -> Iterator[tuple[str, str]]:
     """(name, division) of roads, communities and POIs of standard addresses, and of key places (system scope)."""
-    parts = select(StandardAddress.road, StandardAddress.community, StandardAddress.poi, StandardAddress.division_code)
-    for road, community, poi, division in session.execute(scope_elements(parts, StandardAddress, SYSTEM)):
+    parts = scope_elements(select(StandardAddress.road, StandardAddress.community, StandardAddress.poi,
+                                  StandardAddress.division_code), StandardAddress, SYSTEM)
+    for road, community, poi, division in session.execute(parts):
         for name in (road, community, poi):
             if name:
                 yield name, division
-    places = select(KeyPlace.name, KeyPlace.division_code)
-    for name, division in session.execute(scope_elements(places, KeyPlace, SYSTEM)):
+    places = scope_elements(select(KeyPlace.name, KeyPlace.division_code), KeyPlace, SYSTEM)
+    for name, division in session.execute(places):
         yield name, division
 
 
