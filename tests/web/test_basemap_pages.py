@@ -96,3 +96,13 @@ def test_the_offline_base_needs_a_login_and_keeps_to_the_area(client: TestClient
     assert ("label", "北山街道") in names
     assert ("label", "西湖区") not in names  # the district is above a street worker's area
     assert not client.get("/api/v1/basemap", headers=auth("citizen")).json()["features"]
+
+
+def test_only_staff_pages_ask_for_the_offline_base(client: TestClient, as_user: Callable[[str], TestClient]) -> None:
+    def source(page: str) -> str:
+        found = re.search(r'<meta name="cityloop-basemap" content="([^"]*)">', page)
+        assert found
+        return found.group(1)
+
+    assert source(client.get("/portal").text) == ""  # anonymous: a graticule, no 401 in the console
+    assert source(as_user("leader").get("/cockpit").text) == "/api/v1/basemap"

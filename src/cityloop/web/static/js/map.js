@@ -10,6 +10,11 @@
     dark: {area: ["#3d5f8a", "#2c4a70", "#223b5a"], fill: "#0b1d36", casing: "#07152b", road: "#1d3657", grid: "#1f3b57"}
   };
 
+  function offlineSource() {
+    var meta = document.querySelector('meta[name="cityloop-basemap"]');
+    return meta ? meta.content : "";
+  }
+
   function tileSettings() {
     var meta = document.querySelector('meta[name="cityloop-tiles"]');
     try { return meta ? JSON.parse(meta.content) : null; } catch (e) { return null; }
@@ -102,9 +107,11 @@
   }
 
   function offlineBase(map, el, colours) {
-    map.createPane("baseLabels").style.zIndex = 350;  // over the base, under grids and cases (overlay 400)
+    var src = offlineSource();
+    if (!src) { graticule(map, colours.grid); el.dataset.base = "graticule"; return; }
+    map.createPane("baseLabels").style.zIndex = 450;  // names over grids and cases (overlay 400), under popups
     map.attributionControl.addAttribution(EN ? "Base: city divisions, grids and addresses" : "底图：本市区划、网格与标准地址");
-    fetch("/api/v1/basemap", {credentials: "same-origin", headers: {Accept: "application/json"}})
+    fetch(src, {credentials: "same-origin", headers: {Accept: "application/json"}})
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
       .then(function (fc) {
         if (!fc.features.length) throw new Error("empty");
@@ -206,7 +213,7 @@
         if (pointsLayer) bounds.extend(pointsLayer.getBounds());
         // Own grids get a margin so the neighbouring streets and their names frame them. Neither framing is
         // animated: a zoom animation still running when this one lands would overwrite it when it ends.
-        map.fitBounds(bounds.pad(own.length ? 0.5 : 0.05), {maxZoom: 16, animate: false});
+        map.fitBounds(bounds.pad(own.length ? 0.3 : 0.05), {maxZoom: 16, animate: false});
       })
       .catch(function () { el.dataset.grids = "error"; });
   }
