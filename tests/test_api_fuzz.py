@@ -19,9 +19,9 @@ from builders import DISTRICT, OTHER_STREET, file_case
 ROLES = ["admin", "other_dispatcher"]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Budget: both roles on both databases must stay near 90 s in CI; `bench/fuzz.sh` is the long run.
-FUZZ = settings(max_examples=8, derandomize=True, deadline=None, database=None,
+FUZZ = settings(max_examples=6, derandomize=True, deadline=None, database=None,
                 phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-STATEFUL = settings(FUZZ, max_examples=15, stateful_step_count=6)
+STATEFUL = settings(FUZZ, max_examples=12, stateful_step_count=6)
 
 
 @pytest.fixture(params=ROLES)
