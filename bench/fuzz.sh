@@ -8,6 +8,7 @@
 # server log) are written under --keep DIR when given, else into a temporary directory that is removed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT="$PWD"
 
 SECONDS_PER_ROLE=300 DATABASE=sqlite PORT="" CASES=2000 WORKERS=2 KEEP=""
 while [[ $# -gt 0 ]]; do
@@ -26,6 +27,7 @@ done
 PORT="${PORT:-$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 WORK="${KEEP:-$(mktemp -d -t cityloop-fuzz-XXXXXX)}"
 mkdir -p "$WORK"
+WORK="$(cd "$WORK" && pwd)"
 PG_ADMIN="${CITYLOOP_FUZZ_PG_ADMIN:-postgresql://postgres@127.0.0.1:5432/postgres}"
 PG_DB="cityloop_fuzz_$$"
 SERVER_PID=""
@@ -72,11 +74,12 @@ declare -A TOKENS=([admin]="$(token admin)" [fuzz_district_dispatcher]="$(token 
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 for role in admin fuzz_district_dispatcher; do
   # st exits non-zero when it finds failures; the summary below reports them.
-  .venv/bin/st run "$BASE/openapi.json" -H "Authorization: Bearer ${TOKENS[$role]}" \
+  # From the work directory, so schemathesis' .schemathesis/ cache does not land in the repository.
+  (cd "$WORK" && "$ROOT/.venv/bin/st" run "$BASE/openapi.json" -H "Authorization: Bearer ${TOKENS[$role]}" \
     --phases examples,coverage,fuzzing,stateful --checks "$CHECKS" --max-time "$SECONDS_PER_ROLE" \
     --workers "$WORKERS" --seed 20261203 --continue-on-failure --suppress-health-check all \
     --report json,ndjson --report-json-path "$WORK/$role.json" --report-ndjson-path "$WORK/$role.ndjson" \
-    --no-color >"$WORK/$role.log" 2>&1 || true
+    --no-color >"$WORK/$role.log" 2>&1) || true
 done
 
 .venv/bin/python bench/fuzz_summary.py --seconds "$SECONDS_PER_ROLE" --database "$DATABASE" \
