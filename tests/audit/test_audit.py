@@ -73,3 +73,24 @@ def test_concurrent_writers_keep_one_chain(db, world) -> None:
     assert errors == []
     report = audit.verify(db, admin)
     assert (report.entries, report.ok) == (20, True)
+
+
+def test_a_district_admin_reads_only_entries_touching_their_district(client, db, world, auth) -> None:
+    from builders import DISTRICT, OTHER_STREET, PASSWORD
+    from cityloop.accounts import service as accounts
+    from cityloop.kit.auth import Role
+
+    accounts.create_user(db, "district_admin", PASSWORD, [Role.ADMIN], scope=DISTRICT, unit=world.units["chengguan"])
+    db.commit()
+    ours = file_case(db, world.subjects["agent"])
+    theirs = file_case(db, world.subjects["agent"], location={"address": "拱墅区某路", "division_code": OTHER_STREET})
+    client.get(f"/api/v1/cases/{ours.id}", headers=auth("dispatcher"))  # city actor, object in our district
+    client.get(f"/api/v1/cases/{theirs.id}", headers=auth("other_dispatcher"))  # all in the other district
+    client.put("/api/v1/holidays/2025-03-05", json={"is_workday": False}, headers=auth("admin"))  # city act
+
+    def seen(user: str) -> list[tuple[str, str]]:
+        return [(e["actor"], e["action"]) for e in client.get("/api/v1/audit", headers=auth(user)).json()]
+
+    assert seen("district_admin") == [("dispatcher", "read_personal_data")]
+    assert seen("admin") == [("admin", "set_holiday"), ("other_dispatcher", "read_personal_data"),
+                             ("dispatcher", "read_personal_data")]

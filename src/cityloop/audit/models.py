@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cityloop.kit.clock import utcnow
@@ -40,4 +40,14 @@ class AuditHead(Base):
     entries: Mapped[int] = mapped_column(default=0)
 
 
+class AuditArea(Base):
+    """An area an entry concerns (the actor's scope, the objects' divisions); the audit log is scoped by these."""
+
+    __tablename__ = "audit_areas"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("audit_entries.id"), primary_key=True)
+    division_code: Mapped[str] = mapped_column(String(12), primary_key=True, index=True)
+
+
 append_only(AuditEntry)
+append_only(AuditArea)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, exists, false, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cityloop.audit.models import AuditEntry, AuditHead
+from cityloop.audit.models import AuditArea, AuditEntry, AuditHead
+from cityloop.config import get_settings
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.clock import utcnow
 from cityloop.kit.errors import Forbidden
@@ -27,8 +29,11 @@ def _digest(prev_hash: str, entry: AuditEntry) -> str:
 
 
 def record(session: Session, subject: Subject, action: str, object_type: str, object_ids: list[Any],
-           detail: dict[str, Any] | None = None) -> AuditEntry:
-    """Append one entry in the caller's transaction (it commits with the act it describes)."""
+           detail: dict[str, Any] | None = None, areas: Iterable[str] = ()) -> AuditEntry:
+    """Append one entry in the caller's transaction (it commits with the act it describes).
+
+    `areas` are the division codes of the objects; the actor's scope is added, and the log is scoped by both.
+    """
     # Touch the head row first: its row lock (PostgreSQL) or the write lock (SQLite) orders concurrent writers.
     bump = update(AuditHead).where(AuditHead.id == 1).values(entries=AuditHead.entries + 1)
     if session.execute(bump).rowcount == 0:  # type: ignore[attr-defined]  # CursorResult has rowcount
@@ -43,6 +48,8 @@ def record(session: Session, subject: Subject, action: str, object_type: str, ob
     head.last_hash = entry.hash
     session.add(entry)
     session.flush()
+    session.add_all(AuditArea(entry_id=entry.id, division_code=code)
+                    for code in sorted({subject.scope, *areas} - {""}))
     return entry
 
 
@@ -81,7 +88,22 @@ def verify(session: Session, subject: Subject) -> ChainReport:
 
 
 def recent(session: Session, subject: Subject, limit: int = 100) -> list[AuditEntry]:
-    """Newest entries first (admins only)."""
+    """Newest entries first (admins only): a city admin reads all, others those touching their area."""
     if not subject.has(Role.ADMIN):
         raise Forbidden("仅管理员可查看审计日志", "Only administrators may read the audit log")
-    return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    return list(session.scalars(scope_entries(stmt, subject)))
+
+
+def scope_entries(stmt: Select[Any], subject: Subject) -> Select[Any]:
+    """Restrict a query over `AuditEntry` to entries whose actor or objects lie in the subject's area."""
+    if Role.SYSTEM in subject.roles:
+        return stmt
+    if not subject.scope:
+        return stmt.where(false())
+    if get_settings().city_code.startswith(subject.scope):
+        # The city's own administrators also see entries without an area (system acts, citizens' acts).
+        return stmt
+    inside = exists().where(AuditArea.entry_id == AuditEntry.id,
+                            AuditArea.division_code.startswith(subject.scope, autoescape=True))
+    return stmt.where(inside)

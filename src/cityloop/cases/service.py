@@ -79,9 +79,10 @@ cache_clearers.append(_unit_name_cache.clear)
 
 def _audit_personal_read(session: Session, subject: Subject, shown: list[CaseOut]) -> None:
     """Log a read that showed personal data in clear (Data Security Law: sensitive reads are traceable)."""
-    ids = [c.id for c in shown if any(c.reporter.values())]
-    if ids and subject.sees_pii and Role.SYSTEM not in subject.roles:
-        audit.record(session, subject, "read_personal_data", "case", ids)
+    read = [c for c in shown if any(c.reporter.values())]
+    if read and subject.sees_pii and Role.SYSTEM not in subject.roles:
+        audit.record(session, subject, "read_personal_data", "case", [c.id for c in read],
+                     areas={str(c.location["division_code"]) for c in read})
         session.commit()
 
 

@@ -92,7 +92,7 @@ def items(session: Session, subject: Subject, code: str, kind: ElementKind, offs
     out = [_VIEWS[kind](row, subject) for row in rows]
     if kind is ElementKind.PEOPLE and rows and subject.sees_pii and Role.SYSTEM not in subject.roles:
         # Data Security Law: reads of personal data in clear are traceable.
-        audit.record(session, subject, "read_personal_data", "person", [r.id for r in rows])
+        audit.record(session, subject, "read_personal_data", "person", [r.id for r in rows], areas=[code])
         session.commit()
     return {"code": code, "kind": kind.value, "total": total, "offset": offset, "limit": limit, "items": out}
 
