@@ -29,6 +29,12 @@ def get_case(session: Session, subject: Subject, case_id: int) -> Case:
     return case
 
 
+def check_file_access(session: Session, subject: Subject, url: str) -> None:
+    """Staff may fetch an attachment only if they may see a case holding it; NotFound otherwise."""
+    if not subject.is_staff or repo.case_holding_file(session, subject, url) is None:
+        raise NotFound("文件不存在", "File not found")
+
+
 def case_detail(session: Session, subject: Subject, case_id: int, lang: str = "zh") -> CaseOut:
     """A case with its history."""
     case = get_case(session, subject, case_id)

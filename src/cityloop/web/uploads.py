@@ -65,8 +65,13 @@ def save_photos(files: list[UploadFile], field: str = "photo") -> list[Attachmen
         name = secrets.token_urlsafe(18) + ext
         (upload_dir() / name).write_bytes(data)
         saved.append(AttachmentIn(name=(upload.filename or name)[:200], content_type=content_type, size=len(data),
-                                  url=f"/files/{name}"))
+                                  url=url_of(name)))
     return saved
+
+
+def url_of(name: str) -> str:
+    """The address an attachment is served at (and stored under in the case)."""
+    return f"/files/{name}"
 
 
 def file_response(name: str) -> FileResponse:

@@ -9,9 +9,10 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from cityloop.accounts import service as accounts
+from cityloop.cases import service as cases
 from cityloop.kit.auth import Role
 from cityloop.kit.deps import DbSession
-from cityloop.kit.errors import NotFound, TooManyRequests, Unauthorized
+from cityloop.kit.errors import TooManyRequests, Unauthorized
 from cityloop.web import security, uploads
 from cityloop.web.pages import HERE, HOME_OF_ROLE, PageRoute, language, render
 from cityloop.web.security import MaybeUser
@@ -90,10 +91,9 @@ async def static(path: str, request: Request) -> Response:
 
 
 @router.get("/files/{name}")
-def attachment(name: str, subject: MaybeUser) -> Response:
-    """An uploaded photo; staff only, since photos may show people or homes."""
+def attachment(name: str, session: DbSession, subject: MaybeUser) -> Response:
+    """An uploaded photo; staff who may see its case only, since photos may show people or homes."""
     if subject is None:
         raise security.LoginRequired
-    if not subject.is_staff:
-        raise NotFound("文件不存在", "File not found")
+    cases.check_file_access(session, subject, uploads.url_of(name))
     return uploads.file_response(name)
