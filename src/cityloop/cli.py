@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from cityloop.config import get_settings
+
+if TYPE_CHECKING:
+    from cityloop.kit.errors import DomainError
 
 app = typer.Typer(help="CityLoop 一网统管 platform", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema", no_args_is_help=True)
@@ -94,12 +97,48 @@ def users_create(
     """Create a user."""
     from cityloop.accounts import repository, service
     from cityloop.kit.db import session_scope
+    from cityloop.kit.errors import DomainError
 
-    with session_scope() as session:
-        unit = repository.unit_by_id(session, unit_id) if unit_id else None
-        user = service.create_user(session, username, password, role, scope=scope, unit=unit)
-        typer.echo(json.dumps({"id": user.id, "username": user.username, "roles": user.roles,
-                               "scope": user.scope_code}, ensure_ascii=False))
+    try:
+        with session_scope() as session:
+            unit = repository.unit_by_id(session, unit_id) if unit_id else None
+            user = service.create_user(session, username, password, role, scope=scope, unit=unit)
+            typer.echo(json.dumps({"id": user.id, "username": user.username, "roles": user.roles,
+                                   "scope": user.scope_code}, ensure_ascii=False))
+    except DomainError as exc:
+        _fail(exc)
+
+
+@users_app.command("set-password")
+def users_set_password(
+    username: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Set a user's password (same rules as at creation)."""
+    from cityloop.accounts import repository, service
+    from cityloop.kit.db import session_scope
+    from cityloop.kit.errors import DomainError, NotFound
+
+    try:
+        with session_scope() as session:
+            user = repository.user_by_name(session, username)
+            if user is None:
+                raise NotFound("用户不存在", "No such user")
+            service.change_password(session, user, password)
+        typer.echo(f"password of {username} changed")
+    except DomainError as exc:
+        _fail(exc)
+
+
+def _fail(exc: DomainError) -> NoReturn:
+    """Print a domain error (field by field when it has fields) and exit with status 1."""
+    from cityloop.kit.errors import ValidationFailed
+
+    lines = ([f"{f}: {zh} / {en}" for f, (zh, en) in exc.fields.items()] if isinstance(exc, ValidationFailed)
+             else [f"{exc.zh} / {exc.en}"])
+    for line in lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(1) from exc
 
 
 @users_app.command("api-key")

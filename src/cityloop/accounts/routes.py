@@ -9,9 +9,9 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from cityloop.accounts import service
 from cityloop.accounts.deps import CurrentSubject
-from cityloop.accounts.schemas import MeOut, TokenOut
+from cityloop.accounts.schemas import MeOut, PasswordChangeIn, TokenOut
 from cityloop.kit.deps import DbSession
-from cityloop.kit.errors import Forbidden, TooManyRequests, Unauthorized, error_responses
+from cityloop.kit.errors import Forbidden, TooManyRequests, Unauthorized, ValidationFailed, error_responses
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -28,6 +28,12 @@ def token(request: Request, session: DbSession, form: Annotated[OAuth2PasswordRe
 def me(subject: CurrentSubject, session: DbSession) -> MeOut:
     """Who the caller is: roles, unit and area scope."""
     return service.describe(session, subject)
+
+
+@router.post("/me/password", status_code=204, responses=error_responses(Forbidden, ValidationFailed))
+def change_password(body: PasswordChangeIn, subject: CurrentSubject, session: DbSession) -> None:
+    """Change the caller's own password (common passwords and ones containing the username are refused)."""
+    service.change_own_password(session, subject, body.current_password, body.new_password)
 
 
 @router.get("/units", responses=error_responses(Forbidden))

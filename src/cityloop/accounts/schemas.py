@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class TokenOut(BaseModel):
@@ -29,3 +29,10 @@ class MeOut(BaseModel):
     unit: UnitRef | None
     scope: str
     kind: str
+
+
+class PasswordChangeIn(BaseModel):
+    """A self-service password change."""
+
+    current_password: str = Field(max_length=200)
+    new_password: str = Field(max_length=200)

@@ -13,6 +13,7 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy.orm import Session
 
+from cityloop.accounts import passwords
 from cityloop.accounts import repository as repo
 from cityloop.accounts.models import ApiKey, LoginAttempt, Unit, User
 from cityloop.accounts.schemas import MeOut, UnitRef
@@ -59,8 +60,9 @@ def create_user(session: Session, username: str, password: str, roles: list[Role
     errors: dict[str, tuple[str, str]] = {}
     if not username or len(username) > 80:
         errors["username"] = ("用户名长度应为1-80", "Username must be 1-80 characters")
-    if len(password) < 8:
-        errors["password"] = ("密码至少8位", "Password must have at least 8 characters")
+    weak = passwords.problem(username, password)
+    if weak:
+        errors["password"] = weak
     unknown = [r for r in roles if r not in set(Role) - {Role.SYSTEM}]
     if unknown:
         errors["roles"] = (f"未知角色: {unknown}", f"Unknown roles: {unknown}")
@@ -74,6 +76,26 @@ def create_user(session: Session, username: str, password: str, roles: list[Role
     session.add(user)
     session.flush()
     return user
+
+
+def change_password(session: Session, user: User, new_password: str, current_password: str | None = None) -> None:
+    """Set a new password (the current one is checked when given: self-service changes give it)."""
+    if current_password is not None and not _hasher()[0].verify(current_password, user.password_hash):
+        raise ValidationFailed({"current_password": ("当前密码不正确", "The current password is wrong")})
+    weak = passwords.problem(user.username, new_password)
+    if weak:
+        raise ValidationFailed({"new_password": weak})
+    user.password_hash = hash_password(new_password)
+    session.flush()
+
+
+def change_own_password(session: Session, subject: Subject, current_password: str, new_password: str) -> None:
+    """A logged-in user changes their own password."""
+    user = repo.user_by_id(session, subject.id) if subject.kind == "user" and subject.id else None
+    if user is None:
+        raise Forbidden("只有用户账号可以修改密码", "Only user accounts have a password")
+    change_password(session, user, new_password, current_password)
+    session.commit()
 
 
 def authenticate(session: Session, username: str, password: str, address: str = "") -> User:
