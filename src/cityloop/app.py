@@ -25,8 +25,9 @@ from cityloop.config import get_settings
 from cityloop.intel.alerts.routes import router as alerts_router
 from cityloop.intel.registry.routes import router as intel_router
 from cityloop.kit import openapi
-from cityloop.kit.errors import DomainError, http_error_payload
+from cityloop.kit.errors import DomainError, error_headers, http_error_payload
 from cityloop.kit.nul_guard import NulGuard
+from cityloop.kit.ratelimit import MemoryLimiter, get_limiter
 from cityloop.web.router import router as web_router
 
 log = logging.getLogger("cityloop")
@@ -34,8 +35,7 @@ log = logging.getLogger("cityloop")
 
 def _render_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return JSONResponse(exc.payload(), status_code=exc.status, headers=headers)
+    return JSONResponse(exc.payload(), status_code=exc.status, headers=error_headers(exc))
 
 
 def _render_http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -59,11 +59,22 @@ def _render_validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the periodic SLA sweep (idempotent, so several workers running it is harmless) and the job runner."""
     settings = get_settings()
+    _announce_rate_limits()
     tasks = [asyncio.create_task(loop()) for loop, wanted in ((_sweeper, settings.run_sweeper),
                                                                (_job_runner, settings.run_jobs)) if wanted]
     yield
     for task in tasks:
         task.cancel()
+
+
+def _announce_rate_limits() -> None:
+    limiter = get_limiter()
+    if isinstance(limiter, MemoryLimiter) and get_settings().workers > 1:
+        # Each worker counts on its own, so the effective limits are multiplied by the number of workers.
+        log.warning("rate limits: %s with %d workers; set CITYLOOP_REDIS_URL to share the counters",
+                    limiter.describe(), get_settings().workers)
+    else:
+        log.info("rate limits: %s", limiter.describe())
 
 
 async def _sweeper() -> None:

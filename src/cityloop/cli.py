@@ -59,12 +59,22 @@ def _mount_optional() -> None:
 def serve(host: str | None = None, port: int | None = None, workers: int | None = None,
           reload: bool = False) -> None:
     """Serve the web app and API (uvicorn)."""
+    import copy
+
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     s = get_settings()
+    # The application's own messages (rate-limit backend, failed sweeps) go where uvicorn's go.
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["loggers"]["cityloop"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    # Behind a TLS proxy listed here, uvicorn takes the client address and https from X-Forwarded-*,
+    # so rate limits count real visitors and cookies get Secure.
+    proxies = s.trusted_proxies.strip()
     uvicorn.run("cityloop.app:create_app", factory=True, host=host or s.host, port=port or s.port,
                 workers=workers or s.workers, reload=reload, log_level="info", access_log=s.access_log,
-                timeout_keep_alive=s.keep_alive_seconds)
+                timeout_keep_alive=s.keep_alive_seconds, log_config=log_config, proxy_headers=bool(proxies),
+                forwarded_allow_ips=proxies or None)
 
 
 @db_app.command("upgrade")

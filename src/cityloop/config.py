@@ -46,6 +46,26 @@ class Settings(BaseSettings):
     password_memory_kib: int = Field(default=65536, description="Argon2 memory per password hash, in KiB.")
     login_max_failures: int = Field(default=5, description="Failed logins allowed per user and address in a window.")
     login_window_seconds: int = Field(default=900, description="Window for counting failed logins, in seconds.")
+    login_address_max_failures: int = Field(
+        default=30, ge=1, description="Failed logins allowed per address in a login window, whatever the usernames "
+        "(stops one try on each of many users).")
+    rate_intake_per_address: int = Field(
+        default=10, ge=1, description="Anonymous portal filings allowed per address in an intake window.")
+    rate_intake_window_seconds: int = Field(default=3600, ge=1, description="Window for counting portal filings.")
+    rate_track_per_address: int = Field(
+        default=30, ge=1, description="Public tracking lookups and ratings (number + lookup code) allowed per address "
+        "in a tracking window.")
+    rate_track_window_seconds: int = Field(default=600, ge=1, description="Window for counting tracking lookups.")
+    redis_url: str = Field(
+        default="", description="Redis for the rate-limit counters, shared by all workers, e.g. "
+        "redis://127.0.0.1:6379/0. Empty: counters kept in each process (right for a single worker).")
+    trusted_proxies: str = Field(
+        default="127.0.0.1", description="Addresses (or networks) of reverse proxies whose X-Forwarded-For/-Proto "
+        "headers are believed (uvicorn forwarded_allow_ips), comma-separated; the client address and https of the "
+        "proxy's visitors are then seen, so rate limits count visitors and cookies get Secure. Empty: ignored.")
+    public_url: str = Field(
+        default="", description="Public base URL, e.g. https://cityloop.example.gov.cn; when it is https, session "
+        "and CSRF cookies are always marked Secure.")
     dispatch_limit_minutes: int = Field(
         default=30, description="Time a dispatcher has to dispatch a new case (即时分转 limit), in minutes."
     )

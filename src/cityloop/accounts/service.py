@@ -18,6 +18,7 @@ from cityloop.accounts import repository as repo
 from cityloop.accounts.models import ApiKey, LoginAttempt, Unit, User
 from cityloop.accounts.schemas import MeOut, UnitRef
 from cityloop.config import get_settings
+from cityloop.kit import ratelimit
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.clock import utcnow
 from cityloop.kit.db import cache_clearers
@@ -99,11 +100,15 @@ def change_own_password(session: Session, subject: Subject, current_password: st
 
 
 def authenticate(session: Session, username: str, password: str, address: str = "") -> User:
-    """Check a password login, throttling repeated failures per user and address."""
+    """Check a password login, throttling failures per user and address, and per address whatever the user."""
     settings = get_settings()
+    limit = ratelimit.limits()["login"]
+    wait = ratelimit.get_limiter().blocked(address, limit)
+    if wait is not None:
+        raise _too_many_logins(wait)
     since = utcnow() - timedelta(seconds=settings.login_window_seconds)
     if repo.recent_failures(session, username, address, since) >= settings.login_max_failures:
-        raise TooManyRequests("登录失败次数过多，请稍后再试", "Too many failed logins; try again later")
+        raise _too_many_logins(settings.login_window_seconds)
     user = repo.user_by_name(session, username)
     hasher, dummy = _hasher()
     ok = hasher.verify(password, user.password_hash if user else dummy)
@@ -111,8 +116,14 @@ def authenticate(session: Session, username: str, password: str, address: str = 
     session.add(LoginAttempt(username=username, address=address, success=success))
     session.commit()
     if not success or user is None:
+        ratelimit.get_limiter().hit(address, limit)
         raise Unauthorized("用户名或密码错误", "Wrong username or password")
     return user
+
+
+def _too_many_logins(retry_after: int) -> TooManyRequests:
+    return TooManyRequests("登录失败次数过多，请稍后再试", "Too many failed logins; try again later",
+                           retry_after=retry_after)
 
 
 def issue_token(user: User) -> str:

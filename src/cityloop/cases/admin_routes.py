@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
@@ -19,7 +19,8 @@ from cityloop.cases.public import track
 from cityloop.kit.auth import Role
 from cityloop.kit.db import MAX_ID
 from cityloop.kit.deps import DbSession, Lang
-from cityloop.kit.errors import Forbidden, NotFound, error_responses
+from cityloop.kit.errors import Forbidden, NotFound, TooManyRequests, error_responses
+from cityloop.kit.ratelimit import per_address
 
 router = APIRouter(prefix="/api/v1", tags=["administration"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -91,7 +92,8 @@ def delete_holiday(day: date, session: DbSession, subject: CurrentSubject) -> No
     admin.delete_override(session, subject, day)
 
 
-@router.get("/track", responses=error_responses(NotFound))
+@router.get("/track", responses=error_responses(NotFound, TooManyRequests),
+            dependencies=[Depends(per_address("track"))])
 def track_case(session: DbSession, lang: Lang, number: Annotated[str, Query(min_length=4, max_length=24)],
                code: Annotated[str, Query(min_length=4, max_length=12)]) -> dict[str, Any]:
     """Public tracking: the case number plus its lookup code is the credential."""

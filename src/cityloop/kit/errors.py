@@ -73,10 +73,19 @@ class ValidationFailed(DomainError):
 
 
 class TooManyRequests(DomainError):
-    """Throttled (e.g. repeated failed logins)."""
+    """Throttled (failed logins, or too many requests from one address); `Retry-After` says for how long."""
 
     status = 429
     code = "too_many_requests"
+
+
+def error_headers(exc: DomainError) -> dict[str, str] | None:
+    """HTTP headers an error answer carries: the auth scheme with 401, the seconds to wait with 429."""
+    if exc.status == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    if exc.status == 429 and "retry_after" in exc.details:
+        return {"Retry-After": str(int(exc.details["retry_after"]))}
+    return None
 
 
 class ErrorMessage(BaseModel):

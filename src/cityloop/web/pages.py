@@ -19,7 +19,7 @@ from cityloop.cases.states import APPEAL_META, CHANNEL_META, GRADE_META, SATISFA
 from cityloop.kit.auth import ROLE_LABELS, Role, Subject
 from cityloop.kit.clock import to_local
 from cityloop.kit.deps import language_of
-from cityloop.kit.errors import DomainError, ValidationFailed
+from cityloop.kit.errors import DomainError, ValidationFailed, error_headers
 from cityloop.web import basemap, security
 
 log = logging.getLogger("cityloop.web")
@@ -116,6 +116,7 @@ def _error_page(request: Request, exc: DomainError) -> Response:
     if isinstance(exc, ValidationFailed):
         ctx["fields"] = field_errors(exc, lang)
     response = render(request, template, ctx, getattr(request.state, "subject", None), exc.status)
+    response.headers.update(error_headers(exc) or {})
     if is_htmx(request):
         # htmx ignores 4xx bodies by default; show the message where the form asked for it.
         response.status_code = 200

@@ -71,7 +71,8 @@ def safe_path(target: str | None) -> str | None:
 
 
 def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    # https as seen through a trusted proxy (uvicorn applies X-Forwarded-Proto), or a public https address.
+    return request.url.scheme == "https" or get_settings().public_url.startswith("https://")
 
 
 def finish(request: Request, response: Response, new_csrf: bool) -> None:

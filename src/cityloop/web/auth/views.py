@@ -12,7 +12,7 @@ from cityloop.accounts import service as accounts
 from cityloop.cases import service as cases
 from cityloop.kit.auth import Role
 from cityloop.kit.deps import DbSession
-from cityloop.kit.errors import TooManyRequests, Unauthorized
+from cityloop.kit.errors import TooManyRequests, Unauthorized, error_headers
 from cityloop.web import security, uploads
 from cityloop.web.pages import HERE, HOME_OF_ROLE, PageRoute, language, render
 from cityloop.web.security import MaybeUser
@@ -66,7 +66,13 @@ def login(request: Request, session: DbSession, username: Annotated[str, Form(ma
         try:
             address = request.client.host if request.client else ""
             user = accounts.authenticate(session, username.strip(), password, address)
-        except (Unauthorized, TooManyRequests) as exc:
+        except TooManyRequests as exc:
+            ctx = {"next": security.safe_path(target) or "", "username": username,
+                   "errors": {"password": exc.en if lang == "en" else exc.zh}}
+            throttled = render(request, "login.html", ctx, None, status_code=429)
+            throttled.headers.update(error_headers(exc) or {})
+            return throttled
+        except Unauthorized as exc:
             errors["password"] = exc.en if lang == "en" else exc.zh
         else:
             response = RedirectResponse(security.safe_path(target) or home_of(list(user.roles)), status_code=303)

@@ -6,7 +6,7 @@ import secrets
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from cityloop.cases import service as cases
@@ -15,6 +15,7 @@ from cityloop.config import get_settings
 from cityloop.kit.auth import Role
 from cityloop.kit.deps import DbSession, Lang
 from cityloop.kit.errors import ValidationFailed
+from cityloop.kit.ratelimit import per_address
 from cityloop.web import forms, lookup_service, uploads
 from cityloop.web.pages import PageRoute, field_errors, render
 from cityloop.web.portal import service as portal_service
@@ -45,7 +46,7 @@ def portal(request: Request, session: DbSession, subject: MaybeUser, lang: Lang)
     return render(request, "portal/index.html", ctx, subject)
 
 
-@router.post("/portal")
+@router.post("/portal", dependencies=[Depends(per_address("intake"))])
 def file_appeal(request: Request, session: DbSession, subject: MaybeUser, form: forms.Form, lang: Lang) -> Response:
     """File the appeal and show its number and lookup code."""
     values = forms.fields(form)
@@ -59,7 +60,7 @@ def file_appeal(request: Request, session: DbSession, subject: MaybeUser, form: 
     return render(request, "portal/filed.html", {"number": case.number, "code": case.lookup_code}, subject)
 
 
-@router.get("/portal/track")
+@router.get("/portal/track", dependencies=[Depends(per_address("track"))])
 def track(request: Request, session: DbSession, subject: MaybeUser, lang: Lang,
           number: Annotated[str, Query(max_length=24)] = "", code: Annotated[str, Query(max_length=12)] = "",
           rated: str = "") -> Response:
@@ -69,7 +70,7 @@ def track(request: Request, session: DbSession, subject: MaybeUser, lang: Lang,
     return render(request, "portal/track.html", ctx, subject)
 
 
-@router.post("/portal/rate")
+@router.post("/portal/rate", dependencies=[Depends(per_address("track"))])
 def rate(request: Request, session: DbSession, subject: MaybeUser, form: forms.Form, lang: Lang) -> Response:
     """Record the citizen's satisfaction with the reply."""
     values = forms.fields(form)
