@@ -2,48 +2,33 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
-from itsdangerous import BadSignature, URLSafeSerializer
 
 from cityloop.accounts import service as accounts
 from cityloop.accounts.deps import SESSION_COOKIE
 from cityloop.config import get_settings
+from cityloop.kit import csrf
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.deps import DbSession
 from cityloop.kit.errors import Forbidden, Unauthorized
 
-CSRF_COOKIE = "cityloop_csrf"
-CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "x-csrf-token"
+CSRF_COOKIE = csrf.COOKIE
+CSRF_FIELD = csrf.FIELD
+CSRF_HEADER = csrf.HEADER
 LANG_COOKIE = "lang"
 _YEAR = 365 * 24 * 3600
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(get_settings().secret_key, salt="cityloop-csrf")
-
-
-def _valid(token: str | None) -> bool:
-    if not token:
-        return False
-    try:
-        _serializer().loads(token)
-    except BadSignature:
-        return False
-    return True
 
 
 def prepare_csrf(request: Request) -> bool:
     """Put the request's CSRF token on `request.state`; True when a new one must be set as a cookie."""
     token = request.cookies.get(CSRF_COOKIE)
-    if _valid(token):
+    if csrf.valid(token):
         request.state.csrf = token
         return False
-    request.state.csrf = _serializer().dumps(secrets.token_urlsafe(24))
+    request.state.csrf = csrf.new_token()
     return True
 
 
@@ -58,7 +43,7 @@ async def check_csrf(request: Request) -> None:
     sent = request.headers.get(CSRF_HEADER)
     if not sent and "form" in request.headers.get("content-type", ""):
         sent = str((await request.form()).get(CSRF_FIELD) or "")
-    if not (cookie and sent and _valid(cookie) and secrets.compare_digest(cookie, sent)):
+    if not csrf.matches(cookie, sent):
         raise Forbidden("页面已过期或请求来源不可信，请刷新后重试",
                         "The page expired or the request was not sent by CityLoop; reload and try again")
 
