@@ -28,6 +28,7 @@ from cityloop.kit import openapi
 from cityloop.kit.errors import DomainError, error_headers, http_error_payload
 from cityloop.kit.nul_guard import NulGuard
 from cityloop.kit.ratelimit import MemoryLimiter, get_limiter
+from cityloop.web.headers import SecurityHeaders
 from cityloop.web.router import router as web_router
 
 log = logging.getLogger("cityloop")
@@ -127,6 +128,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="CityLoop", version="0.1.0", lifespan=lifespan,
                   description="一网统管 city governance platform: cases, grids, addresses, intelligence.")
     app.add_middleware(NulGuard)
+    app.add_middleware(SecurityHeaders)  # added last, so it runs outermost and also marks NulGuard's answers
     app.add_exception_handler(DomainError, _render_domain_error)
     app.add_exception_handler(RequestValidationError, _render_validation_error)
     app.add_exception_handler(HTTPException, _render_http_error)

@@ -50,6 +50,21 @@
     {enableHighAccuracy: true, timeout: 10000});
   }
 
+  // Lists with checkboxes: a "check all" box and a live count of checked boxes (no inline handlers: CSP).
+  function countChecked() {
+    document.querySelectorAll("[data-checked-count]").forEach(function (el) {
+      el.textContent = document.querySelectorAll('input[name="' + el.dataset.checkedCount + '"]:checked').length;
+    });
+  }
+  document.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (t.dataset && t.dataset.checkAll) {
+      document.querySelectorAll('input[name="' + t.dataset.checkAll + '"]').forEach(function (c) { c.checked = t.checked; });
+    }
+    if (t.matches && t.matches("select[data-autosubmit]") && t.form) t.form.submit();
+    countChecked();
+  });
+
   // Ctrl/Cmd+Enter submits keyboard-heavy forms (the agent desk).
   document.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
