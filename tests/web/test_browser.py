@@ -150,6 +150,13 @@ def test_dispatcher_dispatches(tab: Tab, server: dict[str, Any], state: dict[str
     tab.login("dispatcher")
     page = tab.page
     assert page.url.endswith("/dispatch")
+    # Check-all and the selected count run from app.js (the CSP allows no inline handlers).
+    page.locator("[data-check-all]").check()
+    rows = page.locator("input[name=case_id]").count()
+    assert rows > 0
+    assert page.locator("[data-checked-count]").inner_text() == str(rows)
+    page.locator("[data-check-all]").uncheck()
+    assert page.locator("[data-checked-count]").inner_text() == "0"
     row = page.locator("tr", has_text=TITLE)
     row.locator("select[name=unit_id]").select_option(label=server["unit"])
     tab.shot("dispatch")
@@ -245,6 +252,9 @@ def test_cockpit_renders_charts_with_real_numbers(tab: Tab, browser: Any, server
     assert tab.page.url.endswith("/cockpit")
     _check_cockpit(tab)
     tab.shot("cockpit")
+    with tab.page.expect_navigation():
+        tab.page.locator("select[name=period]").select_option(index=1)  # auto-submits (app.js)
+    assert "period=" in tab.page.url
     assert not tab.errors, tab.errors
     big = Tab(browser, server, viewport={"width": 1920, "height": 1080})
     try:
