@@ -64,7 +64,8 @@ def _in(value: datetime | None, q: KpiQuery) -> bool:
 
 
 def _visible(c: Case, subject: Subject, q: KpiQuery) -> bool:
-    return ((not subject.scope or c.division_code.startswith(subject.scope))
+    # The scoping rule: in the subject's area, or assigned to one of their units.
+    return ((not subject.scope or c.division_code.startswith(subject.scope) or c.unit_id in subject.unit_ids)
             and (q.division_code is None or c.division_code.startswith(q.division_code))
             and (q.unit_id is None or c.unit_id == q.unit_id)
             and (q.category_code is None or (c.category_code or "").startswith(q.category_code))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, String, cast, false, func, or_, select
@@ -24,18 +25,18 @@ _UNIT_ONLY_ROLES = frozenset({Role.HANDLER})
 
 
 def scope_filter(stmt: Select[Any], subject: Subject) -> Select[Any]:
-    """Restrict any statement over `Case` to what `subject` may see (the one scoping helper)."""
+    """Restrict any statement over `Case` to what `subject` may see: in their area or assigned to their units."""
     if Role.SYSTEM in subject.roles:
         return stmt
     if not subject.is_staff:
         return stmt.where(Case.reporter_user_id == subject.id) if subject.id else stmt.where(false())
-    if not subject.scope:
-        return stmt.where(false())
-    stmt = stmt.where(Case.division_code.startswith(subject.scope, autoescape=True))
-    if subject.roles <= _UNIT_ONLY_ROLES:
-        # A plain handler sees only the cases of their own unit (and units below it).
-        stmt = stmt.where(Case.unit_id.in_(subject.unit_ids or {-1}))
-    return stmt
+    # A case assigned to a unit is visible to that unit's people (and those of the units above it) wherever it
+    # was filed: a case dispatched from the city to a district bureau must reach the bureau's handlers.
+    assigned = Case.unit_id.in_(subject.unit_ids) if subject.unit_ids else false()
+    if subject.roles <= _UNIT_ONLY_ROLES or not subject.scope:
+        # A plain handler works on the cases of their unit (and units below it), never on a whole area.
+        return stmt.where(assigned)
+    return stmt.where(or_(Case.division_code.startswith(subject.scope, autoescape=True), assigned))
 
 
 def scoped_cases(subject: Subject) -> Select[tuple[Case]]:
@@ -120,9 +121,15 @@ def events_of(session: Session, case_id: int) -> list[CaseEvent]:
     return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)))
 
 
+def last_event_at(session: Session, case_id: int, action: str) -> datetime | None:
+    """When the latest `action` event of one case happened (callers check visibility of the case first)."""
+    stmt = select(CaseEvent.at).where(CaseEvent.case_id == case_id, CaseEvent.action == action)
+    return session.scalar(stmt.order_by(CaseEvent.id.desc()).limit(1))
+
+
 def sweepable_cases(session: Session, subject: Subject, states: Sequence[str], after_id: int,
                     batch: int) -> list[Case]:
-    """Open cases with a deadline, in id order from `after_id` (for the SLA sweep)."""
+    """Cases in `states` with a deadline, in id order from `after_id` (for the SLA sweep)."""
     stmt = scoped_cases(subject).where(Case.state.in_(states), Case.deadline.is_not(None), Case.id > after_id)
     return list(session.scalars(stmt.order_by(Case.id).limit(batch)))
 
