@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -67,12 +68,22 @@ class Settings(BaseSettings):
         default="", description="Public base URL, e.g. https://cityloop.example.gov.cn; when it is https, session "
         "and CSRF cookies are always marked Secure.")
     dispatch_limit_minutes: int = Field(
-        default=30, description="Time a dispatcher has to dispatch a new case (即时分转 limit), in minutes."
-    )
+        default=30, ge=0, description="Time a dispatcher has to dispatch a case waiting for dispatch (即时分转 limit), "
+        "in working minutes: only office hours of working days count, so a case received on Friday evening is due "
+        "on Monday morning. The SLA sweep cards, urges and escalates cases past it like late handling.")
+    received_at_earliest: date = Field(
+        default=date(2000, 1, 1), description="Earliest receipt date (Beijing time) an administrator or an import "
+        "may give a case; older `received_at` values are refused (a typo such as 0151 would make it centuries late).")
+    received_at_max_ahead_minutes: int = Field(
+        default=5, ge=0, description="How far ahead of the server clock a given `received_at` may lie (clock skew "
+        "of the sending system), in minutes; later values are refused.")
     yellow_share: float = Field(
         default=0.8, description="Share of the handling time after which a case shows a yellow card."
     )
-    escalate_after_urges: int = Field(default=3, description="Automatic urges after which a late case is escalated.")
+    escalate_after_urges: int = Field(
+        default=3, description="Automatic urges after which a late case is escalated, once per stage (dispatch, "
+        "handling). The sweep urges a late case once on the day it turns red, then once per further working day; "
+        "after a pause it sends one urge that covers the missed days, so they count here too.")
     sweep_minutes: int = Field(default=5, description="Minutes between two SLA sweeps of the task runner.")
     run_sweeper: bool = Field(default=True, description="Run the periodic SLA sweep inside `cityloop serve`.")
     upload_max_bytes: int = Field(default=5_000_000, description="Largest accepted attachment, in bytes.")

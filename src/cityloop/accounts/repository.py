@@ -63,6 +63,13 @@ def list_users(session: Session, scope: str) -> list[User]:
     return list(session.scalars(select(User).where(User.scope_code.startswith(scope)).order_by(User.id)))
 
 
+def users_over(session: Session, division_code: str) -> list[User]:
+    """Active users whose area scope contains `division_code` (their scope is a prefix of it), by id."""
+    prefixes = [division_code[:n] for n in range(2, len(division_code) + 1)]
+    stmt = select(User).where(User.is_active.is_(True), User.scope_code.in_(prefixes))
+    return list(session.scalars(stmt.order_by(User.id)))
+
+
 def any_user_exists(session: Session) -> bool:
     """True once at least one user exists (the database has been set up)."""
     return session.scalar(select(User.id).limit(1)) is not None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from cityloop.cases import repository as repo
-from cityloop.kit.calendar import WorkCalendar
+from cityloop.config import get_settings
+from cityloop.kit.calendar import LimitUnit, WorkCalendar
 from cityloop.kit.db import cache_clearers
 
 _TTL = 60.0
@@ -23,6 +25,11 @@ def calendar(session: Session) -> WorkCalendar:
     cal = WorkCalendar(overrides=overrides)
     _cached = (time.monotonic() + _TTL, cal)
     return cal
+
+
+def dispatch_due(cal: WorkCalendar, start: datetime) -> datetime:
+    """When a case waiting for dispatch since `start` must be dispatched: the dispatch limit in working minutes."""
+    return cal.add(start, get_settings().dispatch_limit_minutes / 60, LimitUnit.WORK_HOURS)
 
 
 def forget() -> None:

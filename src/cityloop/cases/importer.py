@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from cityloop.cases import repository as repo
 from cityloop.cases.intake import intake
+from cityloop.cases.received_time import received_at_problem
 from cityloop.cases.schemas import CaseIn
 from cityloop.cases.states import APPEAL_META, CHANNEL_META
 from cityloop.cases.taxonomy import category_exists
@@ -349,8 +350,9 @@ def _parse_time(text: str, errors: dict[str, tuple[str, str]]) -> datetime | Non
         return None
     # Times without a zone are local (Asia/Shanghai), as in the hotline's own exports.
     value = value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)
-    if value > utcnow():
-        errors["received_at"] = ("受理时间不能晚于当前时间", "Received time is in the future")
+    problem = received_at_problem(value, utcnow())
+    if problem:
+        errors["received_at"] = problem
     return value
 
 

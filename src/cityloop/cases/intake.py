@@ -6,7 +6,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy.exc import IntegrityError
@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from cityloop.cases import repository as repo
 from cityloop.cases import routing
-from cityloop.cases.calendar_source import calendar
+from cityloop.cases.calendar_source import calendar, dispatch_due
 from cityloop.cases.models import Case, CaseEvent
+from cityloop.cases.received_time import received_at_problem
 from cityloop.cases.schemas import CaseIn
 from cityloop.cases.states import State
 from cityloop.cases.taxonomy import active_version_id, category_exists
@@ -102,6 +103,9 @@ def _lookup_code() -> str:
 def _check_may_file(subject: Subject, data: CaseIn) -> None:
     if data.received_at is not None and not subject.has(Role.ADMIN):
         raise Forbidden("只有管理员可导入历史工单时间", "Only administrators may set received_at")
+    problem = received_at_problem(data.received_at, utcnow()) if data.received_at is not None else None
+    if problem:
+        raise ValidationFailed({"received_at": problem})
     if not subject.is_staff and data.channel not in {"web", "app"}:
         raise ValidationFailed({"channel": ("群众只能通过网站或移动端提交", "Citizens file through web or app")})
 
@@ -134,7 +138,7 @@ def _build(session: Session, subject: Subject, data: CaseIn, key: str | None) ->
         taxonomy_version_id=version_id, grade=data.grade or route.grade,
         sign_limit=route.sign_limit, sign_unit=route.sign_unit, handle_limit=route.handle_limit,
         handle_unit=route.handle_unit, received_at=received_at,
-        dispatch_deadline=received_at + timedelta(minutes=get_settings().dispatch_limit_minutes),
+        dispatch_deadline=dispatch_due(cal, received_at),
         deadline=cal.add(received_at, route.handle_limit, LimitUnit(route.handle_unit)),
         suggestions={**suggestions, "route": route.reason, **({"geocoded": True} if point else {}),
                      **({"placement": placed} if placed else {})}, tags=data.tags,

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cityloop.cases.states import AppealType, Channel
+from cityloop.kit.clock import LOCAL_TZ
 from cityloop.kit.db import MAX_ID
 
 PHONE_PATTERN = r"^[0-9+\-() ]{3,20}$"
@@ -97,6 +98,12 @@ class CaseIn(BaseModel):
         if not value.strip():
             raise ValueError("must not be blank")
         return _no_nul(value.strip())
+
+    @field_validator("received_at")
+    @classmethod
+    def _local_if_naive(cls, value: datetime | None) -> datetime | None:
+        # A time without a zone is Beijing time, as in the hotline's own records (imports read it the same way).
+        return value.replace(tzinfo=LOCAL_TZ) if value is not None and value.tzinfo is None else value
 
 
 class ActionIn(BaseModel):

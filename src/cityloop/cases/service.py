@@ -12,7 +12,7 @@ from cityloop.audit import service as audit
 from cityloop.cases import repository as repo
 from cityloop.cases.models import Case
 from cityloop.cases.schemas import CaseOut, CasePage, EventOut, UnitOut
-from cityloop.cases.states import EVENT_LABELS, STATE_META, TRANSITIONS, State
+from cityloop.cases.states import STATE_META, TRANSITIONS, State, event_label
 from cityloop.cases.taxonomy import category_names
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.crypto import blind_index, decrypt
@@ -41,7 +41,7 @@ def case_detail(session: Session, subject: Subject, case_id: int, lang: str = "z
     out = present(session, subject, case, lang)
     _audit_personal_read(session, subject, [out])
     out.history = [
-        EventOut(action=e.action, label=_label(EVENT_LABELS.get(e.action, (e.action, e.action)), lang),
+        EventOut(action=e.action, label=_label(event_label(e.action, e.data), lang),
                  from_state=e.from_state, to_state=e.to_state, actor=e.actor_name, at=e.at, note=e.note,
                  data=e.data)
         for e in repo.events_of(session, case.id)

@@ -198,6 +198,28 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+class Stage(StrEnum):
+    """The clock a waiting case runs against: the dispatcher's (即时分转) or the unit's (办理期限)."""
+
+    DISPATCH = "dispatch"
+    HANDLING = "handling"
+
+
+# System events of the dispatch stage get their own label, so the history says whose clock ran out.
+_DISPATCH_STAGE_LABELS: dict[str, tuple[str, str]] = {
+    "card": ("派单亮灯", "Dispatch card"),
+    "urge": ("派单超时督办", "Urge: dispatch overdue"),
+    "escalate": ("派单超时提级", "Escalate: dispatch overdue"),
+}
+
+
+def event_label(action: str, data: dict[str, object] | None) -> tuple[str, str]:
+    """(zh, en) label of a history event, naming the dispatch stage for its cards, urges and escalations."""
+    if data and data.get("stage") == Stage.DISPATCH and action in _DISPATCH_STAGE_LABELS:
+        return _DISPATCH_STAGE_LABELS[action]
+    return EVENT_LABELS.get(action, (action, action))
+
+
 def allowed_actions(state: State) -> list[str]:
     """Actions whose source states include `state`."""
     return [a for a, t in TRANSITIONS.items() if state in t.sources]

@@ -13,7 +13,7 @@ from cityloop.cases import repository as repo
 from cityloop.cases.calendar_source import calendar
 from cityloop.cases.models import Case, CaseEvent
 from cityloop.cases.schemas import ActionIn
-from cityloop.cases.states import GRADE_ORDER, TRANSITIONS, Grade, State, Transition
+from cityloop.cases.states import GRADE_ORDER, TRANSITIONS, Card, Grade, State, Transition
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.calendar import LimitUnit
 from cityloop.kit.clock import utcnow
@@ -93,7 +93,15 @@ def _send_to_unit(session: Session, case: Case, unit_id: int) -> None:
 
 def _dispatch(session: Session, _s: Subject, case: Case, body: ActionIn) -> dict[str, Any]:
     _send_to_unit(session, case, _unit(session, body.unit_id))
+    _new_stage(case)
     return {"unit_id": case.unit_id}
+
+
+def _new_stage(case: Case) -> None:
+    # The card and the automatic urges of the stage that ended (dispatch, or the unit's before a return) do not
+    # carry over: the sweep judges the new stage against its own clock.
+    case.card = Card.NONE
+    case.auto_urge_count = 0
 
 
 def _sign(_session: Session, _s: Subject, case: Case, _b: ActionIn) -> dict[str, Any]:
@@ -114,6 +122,7 @@ def _approve_return(_session: Session, _s: Subject, case: Case, _b: ActionIn) ->
     case.unit_id = None
     case.signed_at = None
     case.sign_deadline = None
+    _new_stage(case)
     return {"returned_by_unit": previous}
 
 

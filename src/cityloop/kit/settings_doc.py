@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from cityloop.config import Settings
 
 BEGIN = "<!-- settings-table:begin -->"
@@ -14,6 +16,8 @@ def settings_table() -> str:
     for name, field in Settings.model_fields.items():
         default = field.get_default(call_default_factory=True)
         shown = "(repo)/var" + str(default).split("/var", 1)[1] if "/var" in str(default) else repr(default)
+        if isinstance(default, date):
+            shown = default.isoformat()  # the form the environment variable takes
         rows.append(f"| `CITYLOOP_{name.upper()}` | `{shown}` | {field.description or ''} |")
     return "\n".join(rows)
 
