@@ -68,8 +68,10 @@ def test_dispatch_lateness_is_escalated_after_the_configured_urges(db, world) ->
 def test_the_history_names_the_dispatch_stage(client, db, world, auth) -> None:
     case = _waiting(db, world)
     sweep(db, MONDAY_10 + timedelta(hours=1))
-    history = client.get(f"/api/v1/cases/{case.id}", headers=auth("supervisor")).json()["history"]
-    assert "派单超时督办" in [h["label"] for h in history]
+    detail = client.get(f"/api/v1/cases/{case.id}", headers=auth("supervisor")).json()
+    assert datetime.fromisoformat(detail["dispatch_deadline"]) == MONDAY_10 + timedelta(minutes=30)
+    assert (detail["card"], detail["urge_count"]) == ("red", 1)
+    assert "派单超时督办" in [h["label"] for h in detail["history"]]
     english = client.get(f"/api/v1/cases/{case.id}", params={"lang": "en"}, headers=auth("supervisor")).json()
     assert "Urge: dispatch overdue" in [h["label"] for h in english["history"]]
 

@@ -163,6 +163,8 @@ class CaseOut(BaseModel):
     escalation_level: int
     unit: UnitOut | None
     received_at: datetime
+    dispatch_deadline: datetime = Field(description="When the first dispatch is due (即时分转); `card` follows it "
+                                        "while the case waits for dispatch.")
     dispatched_at: datetime | None
     sign_deadline: datetime | None
     signed_at: datetime | None
