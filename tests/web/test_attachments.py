@@ -48,3 +48,21 @@ def test_a_file_no_case_holds_is_not_served(world: World, as_user: Callable[[str
     (get_settings().var_dir / "uploads").mkdir(parents=True, exist_ok=True)
     (get_settings().var_dir / "uploads" / orphan).write_bytes(PNG)
     assert as_user("admin").get(f"/files/{orphan}").status_code == 404
+
+
+def test_the_migration_indexes_uploads_already_held(world: World, db: Session) -> None:
+    from alembic import command
+    from sqlalchemy import inspect, select
+
+    from cityloop.cases.models import CaseFile
+    from cityloop.kit.db import get_engine
+    from cityloop.migrate import alembic_config
+
+    photo = {"name": "a.png", "content_type": "image/png", "size": 9, "url": "/files/" + "B" * 24 + ".png"}
+    case_id = file_case(db, world.subjects["agent"], attachments=[photo]).id
+    db.close()
+    get_engine().dispose()
+    command.downgrade(alembic_config(), "0014@0008")  # only this branch: the others stay at their heads
+    assert "case_files" not in inspect(get_engine()).get_table_names()
+    command.upgrade(alembic_config(), "heads")
+    assert db.execute(select(CaseFile.name, CaseFile.case_id)).all() == [("B" * 24 + ".png", case_id)]

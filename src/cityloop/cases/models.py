@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Connection, ForeignKey, Index, String, Text, UniqueConstraint, event, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cityloop.kit.clock import to_local, utcnow
@@ -177,4 +177,33 @@ class HolidayOverride(Base):
     note: Mapped[str] = mapped_column(String(120), default="")
 
 
+class CaseFile(Base):
+    """An uploaded file held by a case or one of its steps: the index of the attachment access check."""
+
+    __tablename__ = "case_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), index=True)  # not unique: a later step may attach it again
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+
+
+FILES_PREFIX = "/files/"
+
+
+def file_names(attachments: Any) -> list[str]:
+    """Names of the uploaded files (served under /files/) among a list of attachments."""
+    urls = {str(a.get("url", "")) for a in attachments or [] if isinstance(a, dict)}
+    return sorted(u.removeprefix(FILES_PREFIX) for u in urls if u.startswith(FILES_PREFIX))
+
+
+def _index_files(case_id: int, attachments: Any, connection: Connection) -> None:
+    rows = [{"name": name[:80], "case_id": case_id} for name in file_names(attachments)]
+    if rows:
+        connection.execute(insert(CaseFile), rows)
+
+
+# Whatever stores a case or a step (intake, workflow, import), the files it holds are indexed in the same transaction.
+event.listen(Case, "after_insert", lambda _m, conn, case: _index_files(case.id, case.attachments, conn))
+event.listen(CaseEvent, "after_insert", lambda _m, conn, step: _index_files(step.case_id, step.data.get("attachments"),
+                                                                            conn))
 append_only(CaseEvent)

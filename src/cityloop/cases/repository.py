@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, cast, false, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from cityloop.accounts.models import Unit
 from cityloop.cases.models import (
     Case,
     CaseEvent,
+    CaseFile,
     Category,
     HolidayOverride,
     ResponsibilityRule,
@@ -49,14 +50,10 @@ def get_case(session: Session, subject: Subject, case_id: int) -> Case | None:
     return session.scalar(scoped_cases(subject).where(Case.id == case_id))
 
 
-def case_holding_file(session: Session, subject: Subject, url: str) -> int | None:
-    """Id of a case visible to the subject whose attachments (or whose steps' attachments) include `url`."""
-    # Attachments live in JSON columns, whose text holds the URL as a quoted string (no index: one scan per request).
-    pattern = '%"' + url.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%'
-    in_steps = select(CaseEvent.case_id).where(cast(CaseEvent.data, String).like(pattern, escape="\\"))
-    stmt = scoped_cases(subject).where(or_(cast(Case.attachments, String).like(pattern, escape="\\"),
-                                           Case.id.in_(in_steps)))
-    return session.scalar(stmt.with_only_columns(Case.id).limit(1))
+def case_holding_file(session: Session, subject: Subject, name: str) -> int | None:
+    """Id of a case visible to the subject that holds the uploaded file `name` (in its record or a step)."""
+    holders = select(CaseFile.case_id).where(CaseFile.name == name)
+    return session.scalar(scoped_cases(subject).where(Case.id.in_(holders)).with_only_columns(Case.id).limit(1))
 
 
 def case_by_idempotency_key(session: Session, subject: Subject, key: str) -> Case | None:

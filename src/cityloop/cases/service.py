@@ -29,9 +29,9 @@ def get_case(session: Session, subject: Subject, case_id: int) -> Case:
     return case
 
 
-def check_file_access(session: Session, subject: Subject, url: str) -> None:
-    """Staff may fetch an attachment only if they may see a case holding it; NotFound otherwise."""
-    if not subject.is_staff or repo.case_holding_file(session, subject, url) is None:
+def check_file_access(session: Session, subject: Subject, name: str) -> None:
+    """Staff may fetch an uploaded file only if they may see a case holding it; NotFound otherwise."""
+    if not subject.is_staff or repo.case_holding_file(session, subject, name) is None:
         raise NotFound("文件不存在", "File not found")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi.responses import FileResponse
 from starlette.datastructures import UploadFile
 
+from cityloop.cases.models import FILES_PREFIX
 from cityloop.cases.schemas import AttachmentIn
 from cityloop.config import get_settings
 from cityloop.kit.errors import NotFound, ValidationFailed
@@ -65,13 +66,8 @@ def save_photos(files: list[UploadFile], field: str = "photo") -> list[Attachmen
         name = secrets.token_urlsafe(18) + ext
         (upload_dir() / name).write_bytes(data)
         saved.append(AttachmentIn(name=(upload.filename or name)[:200], content_type=content_type, size=len(data),
-                                  url=url_of(name)))
+                                  url=FILES_PREFIX + name))
     return saved
-
-
-def url_of(name: str) -> str:
-    """The address an attachment is served at (and stored under in the case)."""
-    return f"/files/{name}"
 
 
 def file_response(name: str) -> FileResponse:

@@ -101,5 +101,5 @@ def attachment(name: str, session: DbSession, subject: MaybeUser) -> Response:
     """An uploaded photo; staff who may see its case only, since photos may show people or homes."""
     if subject is None:
         raise security.LoginRequired
-    cases.check_file_access(session, subject, uploads.url_of(name))
+    cases.check_file_access(session, subject, name)
     return uploads.file_response(name)
