@@ -12,11 +12,13 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from builders import DISTRICT, OTHER_DISTRICT, OTHER_STREET, PASSWORD, STREET, World, file_case
 from cityloop.accounts import service as accounts
+from cityloop.accounts.models import Unit
 from cityloop.app import create_app
 from cityloop.cases import kpi
 from cityloop.cases.kpi import KpiQuery, kpi_breakdown, kpi_report
@@ -64,8 +66,10 @@ def _in(value: datetime | None, q: KpiQuery) -> bool:
 
 
 def _visible(c: Case, subject: Subject, q: KpiQuery) -> bool:
-    # The scoping rule: in the subject's area, or assigned to one of their units.
-    return ((not subject.scope or c.division_code.startswith(subject.scope) or c.unit_id in subject.unit_ids)
+    # The scoping rule: in the subject's area, or assigned to one of their units or to a unit located in their area.
+    unit_area = UNIT_AREAS.get(c.unit_id or 0, "\0")
+    return ((not subject.scope or c.division_code.startswith(subject.scope) or c.unit_id in subject.unit_ids
+             or unit_area.startswith(subject.scope))
             and (q.division_code is None or c.division_code.startswith(q.division_code))
             and (q.unit_id is None or c.unit_id == q.unit_id)
             and (q.category_code is None or (c.category_code or "").startswith(q.category_code))
@@ -128,8 +132,14 @@ def assert_agrees(sql: dict[str, Any], expected: dict[str, Any]) -> None:
             assert sql[key] == value, (key, sql[key], value)
 
 
+# Unit id → division of the unit, refreshed by `all_cases` for the brute-force scoping rule.
+UNIT_AREAS: dict[int, str] = {}
+
+
 def all_cases(db: Session) -> list[Case]:
     db.expire_all()
+    UNIT_AREAS.clear()
+    UNIT_AREAS.update({u.id: u.division_code for u in db.scalars(select(Unit))})
     return list(db.scalars(scoped_cases(SYSTEM)))
 
 

@@ -1,4 +1,4 @@
-"""Case visibility: in the caller's area or assigned to a unit they belong to, for every read and action."""
+"""Case visibility: in the caller's area, or assigned to their unit or a unit of their area, for reads and actions."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builders import CITY, DISTRICT, OTHER_DISTRICT, OTHER_STREET, STREET, file_case
+from builders import CITY, DISTRICT, OTHER_DISTRICT, OTHER_STREET, PASSWORD, STREET, file_case
+from cityloop.accounts import service as accounts
 from cityloop.cases import repository
 from cityloop.cases.schemas import ActionIn
 from cityloop.cases.states import TRANSITIONS, State
 from cityloop.cases.workflow import perform
 from cityloop.kit import clock
+from cityloop.kit.auth import Role
 from cityloop.kit.errors import DomainError
 
 MONDAY_10 = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
@@ -41,6 +43,20 @@ def test_assignment_does_not_widen_other_units_views(db, world) -> None:
     perform(db, world.subjects["dispatcher"], case.id, "dispatch", ActionIn(unit_id=world.units["chengguan"].id))
     assert repository.get_case(db, world.subjects["zj_handler"], case.id) is None
     assert repository.get_case(db, world.subjects["other_dispatcher"], case.id) is None
+
+
+def test_an_area_covers_the_units_located_in_it(db, world) -> None:
+    clock.freeze(MONDAY_10)
+    office = accounts.create_unit(db, "西湖区指挥中心", DISTRICT, kind="center", parent=world.units["center"])
+    user = accounts.create_user(db, "district_supervisor", PASSWORD, [Role.SUPERVISOR], scope=DISTRICT, unit=office)
+    db.commit()
+    supervisor = accounts.subject_for_user(db, user)
+    ours, theirs = (file_case(db, world.subjects["agent"], location={}) for _ in range(2))
+    for case, unit in ((ours, "chengguan"), (theirs, "other_cg")):
+        perform(db, world.subjects["dispatcher"], case.id, "dispatch", ActionIn(unit_id=world.units[unit].id))
+    assert repository.get_case(db, supervisor, theirs.id) is None
+    perform(db, supervisor, ours.id, "urge", ActionIn(note="请尽快签收"))
+    assert ours.urge_count == 1
 
 
 def test_a_handler_no_longer_sees_a_case_reassigned_away(db, world) -> None:

@@ -42,6 +42,13 @@ def child_unit_ids(session: Session, parent_ids: set[int]) -> set[int]:
     return set(session.scalars(select(Unit.id).where(Unit.parent_id.in_(parent_ids))))
 
 
+def unit_ids_in_area(session: Session, scope: str) -> set[int]:
+    """Units located in the area subtree `scope` (none for an empty scope)."""
+    if not scope:
+        return set()
+    return set(session.scalars(select(Unit.id).where(Unit.division_code.startswith(scope, autoescape=True))))
+
+
 def api_key_by_prefix(session: Session, prefix: str) -> ApiKey | None:
     """The API key whose public prefix is `prefix`."""
     return session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))

@@ -167,10 +167,11 @@ cache_clearers.append(forget_subjects)
 
 
 def subject_for_user(session: Session, user: User) -> Subject:
-    """Build the Subject of `user`, including the units below theirs."""
+    """Build the Subject of `user`, including the units below theirs and the units located in their area."""
     unit_ids = _unit_subtree(session, user.unit_id)
     return Subject(id=user.id, name=user.username, roles=frozenset(Role(r) for r in user.roles),
-                   scope=user.scope_code, unit_id=user.unit_id, unit_ids=frozenset(unit_ids))
+                   scope=user.scope_code, unit_id=user.unit_id, unit_ids=frozenset(unit_ids),
+                   area_unit_ids=frozenset(repo.unit_ids_in_area(session, user.scope_code)))
 
 
 def _unit_subtree(session: Session, unit_id: int | None) -> set[int]:
@@ -205,7 +206,8 @@ def subject_from_api_key(session: Session, raw: str) -> Subject:
         raise Unauthorized("API密钥无效", "Invalid API key")
     return Subject(id=key.id, name=f"apikey:{key.name}", roles=frozenset(Role(r) for r in key.roles),
                    scope=key.scope_code, unit_id=key.unit_id, kind="api_key",
-                   unit_ids=frozenset(_unit_subtree(session, key.unit_id)))
+                   unit_ids=frozenset(_unit_subtree(session, key.unit_id)),
+                   area_unit_ids=frozenset(repo.unit_ids_in_area(session, key.scope_code)))
 
 
 def _digest(secret: str) -> str:

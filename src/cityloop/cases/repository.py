@@ -26,7 +26,7 @@ _UNIT_ONLY_ROLES = frozenset({Role.HANDLER})
 
 
 def scope_filter(stmt: Select[Any], subject: Subject) -> Select[Any]:
-    """Restrict any statement over `Case` to what `subject` may see: in their area or assigned to their units."""
+    """Restrict any statement over `Case` to what `subject` may see: in their area or assigned to a unit they cover."""
     if Role.SYSTEM in subject.roles:
         return stmt
     if not subject.is_staff:
@@ -37,6 +37,9 @@ def scope_filter(stmt: Select[Any], subject: Subject) -> Select[Any]:
     if subject.roles <= _UNIT_ONLY_ROLES or not subject.scope:
         # A plain handler works on the cases of their unit (and units below it), never on a whole area.
         return stmt.where(assigned)
+    # An area's dispatchers, supervisors and leaders also cover the units located in their area.
+    covered = subject.unit_ids | subject.area_unit_ids
+    assigned = Case.unit_id.in_(covered) if covered else false()
     return stmt.where(or_(Case.division_code.startswith(subject.scope, autoescape=True), assigned))
 
 

@@ -47,6 +47,8 @@ class Subject:
     unit_id: int | None = None
     kind: str = "user"
     unit_ids: frozenset[int] = field(default_factory=frozenset)
+    # Units located in the subject's area: dispatchers, supervisors and leaders of an area cover their cases.
+    area_unit_ids: frozenset[int] = field(default_factory=frozenset)
 
     def has(self, *roles: Role) -> bool:
         """True if the subject holds any of `roles` (admin and system hold all)."""
