@@ -90,7 +90,9 @@ class CaseIn(BaseModel):
     source_system: str | None = Field(default=None, max_length=40)
     tags: list[str] = Field(default_factory=list, max_length=20)
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
-    received_at: datetime | None = Field(default=None, description="For imports of historical cases only.")
+    received_at: datetime | None = Field(
+        default=None, description="For imports of historical cases only (administrators): from "
+        "CITYLOOP_RECEIVED_AT_EARLIEST to a few minutes ahead of now; a time without zone is Beijing time.")
 
     @field_validator("title", "content")
     @classmethod
