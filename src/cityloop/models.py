@@ -7,11 +7,14 @@ from cityloop.areas.grids import models as areas_grid_models
 from cityloop.areas.placement import models as areas_placement_models
 from cityloop.audit import models as audit_models
 from cityloop.cases import models as cases_models
+from cityloop.cases.idempotency import models as cases_idempotency_models
 from cityloop.intel.alerts import models as intel_alert_models
 from cityloop.intel.registry import models as intel_registry_models
 from cityloop.kit.db import Base
+from cityloop.kit.keys import models as kit_key_models
 
 __all__ = [
     "Base", "accounts_models", "areas_element_models", "areas_grid_models", "areas_models", "audit_models",
-    "areas_placement_models", "cases_models", "intel_alert_models", "intel_registry_models",
+    "areas_placement_models", "cases_idempotency_models", "cases_models", "intel_alert_models",
+    "intel_registry_models", "kit_key_models",
 ]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from cityloop.cases import repository as repo
 from cityloop.cases import routing
 from cityloop.cases.calendar_source import calendar, dispatch_due
+from cityloop.cases.idempotency import service as idempotency
 from cityloop.cases.models import Case, CaseEvent
 from cityloop.cases.received_time import received_at_problem
 from cityloop.cases.schemas import CaseIn
@@ -59,29 +60,40 @@ _LOOKUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def intake(session: Session, subject: Subject, data: CaseIn, idempotency_key: str | None = None) -> tuple[Case, bool]:
-    """Create a case (or return the one already made under the same key); True when newly created."""
+    """Create a case (or return the one already made under the same key and body); True when newly created."""
     _check_may_file(subject, data)
     key = _namespaced(subject, idempotency_key) if idempotency_key else None
-    if key:
-        existing = repo.case_by_idempotency_key(session, subject, key)
-        if existing is not None:
-            return existing, False
-    case = _build(session, subject, data, key)
+    print_ = idempotency.fingerprint(data) if key else ""
     try:
+        if key and idempotency.begin(session, key, print_) is not None:
+            return _replayed(session, subject, key), False
+        case = _build(session, subject, data, key)
         session.flush()
+        if key:
+            idempotency.record(session, key, print_, case.id)
     except IntegrityError:
-        # A concurrent retry with the same key won the race: return its case.
         session.rollback()
-        existing = repo.case_by_idempotency_key(session, subject, key) if key else None
-        if existing is None:
+        # A concurrent request with the same key committed first: replay its case (or refuse a different body).
+        if not key or idempotency.begin(session, key, print_) is None:
             raise
-        return existing, False
+        return _replayed(session, subject, key), False
+    except BaseException:
+        session.rollback()
+        raise
     _record_intake_events(session, subject, case)
     session.commit()
     if not getattr(_paused, "after_intake", False):
         for hook in after_intake:
             hook(session, case)
     return case, True
+
+
+def _replayed(session: Session, subject: Subject, key: str) -> Case:
+    case = repo.case_by_idempotency_key(session, subject, key)
+    if case is None:  # a key's row is committed with its case, so this is a broken database
+        raise RuntimeError(f"idempotency key {key!r} is recorded but has no case")
+    session.commit()  # ends the transaction, and with it PostgreSQL's lock on the key
+    return case
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from cityloop.accounts.deps import CurrentSubject
 from cityloop.cases import intake as intake_service
 from cityloop.cases import service, workflow
+from cityloop.cases.idempotency.service import KeyInFlight, KeyReused
 from cityloop.cases.schemas import ActionIn, CaseIn, CaseOut, CasePage
 from cityloop.cases.states import TRANSITIONS, Card, Channel, Grade, State
 from cityloop.kit.db import MAX_ID
@@ -21,10 +22,11 @@ router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 ActionName = Annotated[str, Path(description="Workflow action", json_schema_extra={"enum": list(TRANSITIONS)})]
 
 
-@router.post("", status_code=201, response_model=CaseOut, responses=error_responses(Forbidden))
+@router.post("", status_code=201, response_model=CaseOut,
+             responses=error_responses(Forbidden, KeyReused, KeyInFlight))
 def create_case(body: CaseIn, session: DbSession, subject: CurrentSubject, lang: Lang, response: Response,
                 idempotency_key: Annotated[str | None, Header(max_length=100)] = None) -> CaseOut:
-    """File a case from any channel; a retry with the same Idempotency-Key returns the same case."""
+    """File a case from any channel; a retry with the same Idempotency-Key and body returns the same case."""
     case, created = intake_service.intake(session, subject, body, idempotency_key)
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
