@@ -24,6 +24,8 @@ PG_URL = os.environ.get("CITYLOOP_TEST_PG_URL", "")
 def _use(url: str, var_dir: Path) -> None:
     os.environ["CITYLOOP_DATABASE_URL"] = url
     os.environ["CITYLOOP_VAR_DIR"] = str(var_dir)
+    # One known key for the whole run (else each test's var dir would get its own generated key).
+    os.environ["CITYLOOP_SECRET_KEY"] = "cityloop-test-secret-key"
     os.environ["CITYLOOP_RUN_SWEEPER"] = "false"
     # Tests run queued jobs explicitly (jobs.run_pending), never from a background poller.
     os.environ["CITYLOOP_RUN_JOBS"] = "false"

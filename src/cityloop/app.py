@@ -14,8 +14,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from cityloop.accounts.routes import router as accounts_router
-from cityloop.areas.basemap.routes import router as basemap_router
 from cityloop.areas.elements.routes import router as elements_router
+from cityloop.areas.basemap.routes import router as basemap_router
 from cityloop.areas.routes import router as areas_router
 from cityloop.audit.routes import router as audit_router
 from cityloop.cases.admin_routes import router as admin_router
@@ -26,6 +26,7 @@ from cityloop.intel.alerts.routes import router as alerts_router
 from cityloop.intel.registry.routes import router as intel_router
 from cityloop.kit import openapi
 from cityloop.kit.errors import DomainError, error_headers, http_error_payload
+from cityloop.kit.keys.check import startup_check
 from cityloop.kit.nul_guard import NulGuard
 from cityloop.kit.ratelimit import MemoryLimiter, get_limiter
 from cityloop.web.headers import SecurityHeaders
@@ -60,6 +61,8 @@ def _render_validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the periodic SLA sweep (idempotent, so several workers running it is harmless) and the job runner."""
     settings = get_settings()
+    # Any ASGI server, not only `cityloop serve`: a published or wrong secret key must never serve requests.
+    await asyncio.to_thread(startup_check)
     _announce_rate_limits()
     tasks = [asyncio.create_task(loop()) for loop, wanted in ((_sweeper, settings.run_sweeper),
                                                                (_job_runner, settings.run_jobs)) if wanted]

@@ -26,6 +26,7 @@ app.add_typer(sla_app, name="sla")
 
 def _mount_optional() -> None:
     """Mount sub-commands of modules (each module owns its CLI file)."""
+    import cityloop.models  # noqa: F401  (key rotation walks every table's key-dependent columns: load them all)
     from cityloop.app import register_hooks
     from cityloop.areas.divisions.cli import divisions_app
     from cityloop.areas.elements.cli import elements_app
@@ -33,6 +34,7 @@ def _mount_optional() -> None:
     from cityloop.cases.cli import cases_app
     from cityloop.cases.demo.cli import demo_app
     from cityloop.intel.reports.cli import report_app
+    from cityloop.kit.keys.cli import keys_app
 
     app.add_typer(cases_app, name="cases")
     app.add_typer(demo_app, name="demo")
@@ -40,6 +42,7 @@ def _mount_optional() -> None:
     app.add_typer(report_app, name="report")
     app.add_typer(elements_app, name="elements")
     app.add_typer(divisions_app, name="divisions")
+    app.add_typer(keys_app, name="keys")
     register_hooks()
     try:
         from cityloop.areas.addresses.cli import address_app
@@ -64,6 +67,13 @@ def serve(host: str | None = None, port: int | None = None, workers: int | None 
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
+    from cityloop.kit.keys.check import KeyRefused, startup_check
+    from cityloop.kit.keys.cli import refuse
+
+    try:
+        startup_check()
+    except KeyRefused as exc:
+        refuse(exc)
     s = get_settings()
     # The application's own messages (rate-limit backend, failed sweeps) go where uvicorn's go.
     log_config = copy.deepcopy(LOGGING_CONFIG)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
+# The default secret key of earlier releases, printed in their README: anyone can sign an admin token with it.
+PUBLISHED_SECRET_KEY = "change-me-in-production-cityloop-dev-secret"
 
 
 class Settings(BaseSettings):
@@ -28,9 +34,13 @@ class Settings(BaseSettings):
     access_log: bool = Field(default=False, description="Log every HTTP request (uvicorn access log).")
     keep_alive_seconds: int = Field(default=5, description="Seconds an idle HTTP keep-alive connection stays open.")
     workers: int = Field(default=1, description="Uvicorn worker processes for `cityloop serve`.")
+    env: Literal["development", "production"] = Field(
+        default="development", description="`production` refuses to start without an explicit, unpublished "
+        "`CITYLOOP_SECRET_KEY`.")
     secret_key: str = Field(
-        default="change-me-in-production-cityloop-dev-secret",
-        description="Signs tokens and session cookies and derives the key that encrypts personal data.",
+        default="", description="Signs tokens and session cookies and derives the key that encrypts personal data. "
+        "Empty: a random key generated once into `var/secret.key` (mode 0600), except in production. The key of "
+        "older releases' examples is refused in production and with PostgreSQL; `cityloop keys rotate` changes it.",
     )
     token_minutes: int = Field(default=480, description="Lifetime of API bearer tokens and sessions, in minutes.")
     city_code: str = Field(
@@ -142,12 +152,34 @@ class Settings(BaseSettings):
             self.model_dir = self.var_dir / "models"
         return self
 
+    @model_validator(mode="after")
+    def _generated_secret_key(self) -> Settings:
+        # Production must bring its own key (kept with its backups); anywhere else one is made on first run.
+        if not self.secret_key and self.env != "production":
+            self.secret_key = _secret_from_file(self.var_dir / "secret.key")
+        return self
+
     @property
     def effective_database_url(self) -> str:
         """Database URL with the SQLite default applied."""
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.var_dir / 'cityloop.db'}"
+
+
+def _secret_from_file(path: Path) -> str:
+    """The key stored at `path`, created there (readable by the owner only) if missing."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+        # link() fails if another process got there first; then both use the one that is there.
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+        draft.unlink()
+    return path.read_text(encoding="utf-8").strip()
 
 
 @lru_cache

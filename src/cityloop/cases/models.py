@@ -9,6 +9,7 @@ from sqlalchemy import Connection, ForeignKey, Index, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cityloop.kit.clock import to_local, utcnow
+from cityloop.kit.crypto import ENCRYPTED, blind_index_of
 from cityloop.kit.db import MAX_ID, Base, TimestampMixin, append_only
 
 
@@ -81,10 +82,11 @@ class Case(TimestampMixin, Base):
     appeal_type: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
-    reporter_name: Mapped[str | None] = mapped_column(String(255))  # encrypted
-    reporter_phone: Mapped[str | None] = mapped_column(String(255))  # encrypted
-    reporter_id_number: Mapped[str | None] = mapped_column(String(255))  # encrypted
-    reporter_phone_index: Mapped[str | None] = mapped_column(String(32), index=True)
+    reporter_name: Mapped[str | None] = mapped_column(String(255), info=ENCRYPTED)
+    reporter_phone: Mapped[str | None] = mapped_column(String(255), info=ENCRYPTED)
+    reporter_id_number: Mapped[str | None] = mapped_column(String(255), info=ENCRYPTED)
+    reporter_phone_index: Mapped[str | None] = mapped_column(String(32), index=True,
+                                                            info=blind_index_of("reporter_phone"))
     reporter_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     address: Mapped[str] = mapped_column(String(300), default="")
     lng: Mapped[float | None] = mapped_column()

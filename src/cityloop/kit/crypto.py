@@ -16,6 +16,14 @@ from cryptography.fernet import Fernet, InvalidToken
 from cityloop.config import get_settings
 
 _CHECK_LABEL = b"cityloop key check v1"
+# Column flags read by key rotation: re-encrypt, recompute from another column, or forget (kit/keys/columns.py).
+ENCRYPTED = {"encrypted": True}
+KEYED_DIGEST = {"keyed_digest": True}
+
+
+def blind_index_of(column: str) -> dict[str, str]:
+    """Column flag: holds `blind_index` of the decrypted value of `column` in the same row."""
+    return {"blind_index_of": column}
 
 
 def _data_key(secret: str) -> bytes:

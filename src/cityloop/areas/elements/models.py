@@ -9,6 +9,7 @@ from sqlalchemy import Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cityloop.areas.elements.codes import CODE_LEN, ElementClass
+from cityloop.kit.crypto import ENCRYPTED, blind_index_of
 from cityloop.kit.db import Base, TimestampMixin
 
 
@@ -220,10 +221,10 @@ class Person(ElementMixin, Base):
 
     __tablename__ = "people"
 
-    name: Mapped[str] = mapped_column(String(255))  # encrypted
-    phone: Mapped[str | None] = mapped_column(String(255))  # encrypted
-    id_number: Mapped[str | None] = mapped_column(String(255))  # encrypted
-    id_number_index: Mapped[str | None] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255), info=ENCRYPTED)
+    phone: Mapped[str | None] = mapped_column(String(255), info=ENCRYPTED)
+    id_number: Mapped[str | None] = mapped_column(String(255), info=ENCRYPTED)
+    id_number_index: Mapped[str | None] = mapped_column(String(32), unique=True, info=blind_index_of("id_number"))
     gender: Mapped[str] = mapped_column(String(1), default="")
     birth_year: Mapped[int | None] = mapped_column()
     household_no: Mapped[str] = mapped_column(String(40), default="")

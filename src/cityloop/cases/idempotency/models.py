@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cityloop.kit.crypto import KEYED_DIGEST
 from cityloop.kit.db import Base
 
 
@@ -15,5 +16,5 @@ class IdempotencyKey(Base):
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     # Keyed digest of the request body; empty for keys recorded before fingerprints (or a key rotation).
-    fingerprint: Mapped[str | None] = mapped_column(String(64), info={"keyed_digest": True})
+    fingerprint: Mapped[str | None] = mapped_column(String(64), info=KEYED_DIGEST)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
