@@ -58,3 +58,13 @@ def test_any_code_but_the_right_one_is_not_found(world: World, db: Session) -> N
                 public.find(db, case.number, code)
 
     check()
+
+
+@pytest.mark.parametrize("token", ["查询码", "é" * 8])
+def test_the_rating_form_on_the_tracking_page_refuses_a_non_ascii_csrf_token(world: World, client: TestClient,
+                                                                             db: Session, token: str) -> None:
+    case = file_case(db, world.subjects["agent"])
+    client.get("/portal")  # sets the signed CSRF cookie
+    form = {"csrf_token": token, "number": case.number, "code": case.lookup_code, "satisfaction": "satisfied"}
+    resp = client.post("/portal/rate", data=form)
+    assert resp.status_code == 403

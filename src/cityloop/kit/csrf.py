@@ -35,4 +35,5 @@ def valid(token: str | None) -> bool:
 
 def matches(cookie: str | None, sent: str | None) -> bool:
     """True if the token sent back equals the signed cookie (a cross-site page can read neither)."""
-    return bool(cookie and sent and valid(cookie) and secrets.compare_digest(cookie, sent))
+    # Bytes: compare_digest raises on str with non-ASCII characters, and a form may send any text.
+    return bool(cookie and sent and valid(cookie) and secrets.compare_digest(cookie.encode(), sent.encode()))
