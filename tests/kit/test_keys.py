@@ -225,3 +225,13 @@ def test_the_rotate_command_reads_the_keys_from_the_environment(filled: World, d
     assert _readable_state(db, NEW) == before
     use_key(NEW)
     assert CliRunner().invoke(cli, ["keys", "check"]).exit_code == 0
+
+
+def test_a_database_under_the_old_published_key_is_told_how_to_move(world: World, db: Session, use_key) -> None:  # type: ignore[no-untyped-def]
+    use_key(PUBLISHED_SECRET_KEY)
+    file_case(db, world.subjects["agent"])
+    with pytest.raises(KeyRefused) as refused:
+        check_database(db, NEW)
+    assert f"CITYLOOP_OLD_SECRET_KEY={PUBLISHED_SECRET_KEY} cityloop keys rotate" in refused.value.en
+    rotate(db, PUBLISHED_SECRET_KEY, NEW)
+    check_database(db, NEW)
