@@ -49,7 +49,7 @@ def record(session: Session, subject: Subject, action: str, object_type: str, ob
     session.add(entry)
     session.flush()
     session.add_all(AuditArea(entry_id=entry.id, division_code=code)
-                    for code in sorted({subject.scope, *areas} - {""}))
+                    for code in sorted({c[:12] for c in (subject.scope, *areas)} - {""}))  # grid codes: community + 4
     return entry
 
 
