@@ -14,8 +14,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from cityloop.accounts.routes import router as accounts_router
-from cityloop.areas.elements.routes import router as elements_router
 from cityloop.areas.basemap.routes import router as basemap_router
+from cityloop.areas.elements.routes import router as elements_router
 from cityloop.areas.routes import router as areas_router
 from cityloop.audit.routes import router as audit_router
 from cityloop.cases.admin_routes import router as admin_router
