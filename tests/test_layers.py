@@ -6,7 +6,9 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "cityloop"
-LAYERS = ["config", "kit", "accounts", "audit", "cases", "areas", "intel", "web", "app", "cli"]
+# Wave 2 modules sit between intel and web: channels (notify, open311, iot, video) serve the modules above it.
+LAYERS = ["config", "kit", "accounts", "audit", "cases", "areas", "intel", "channels", "gridwork", "services",
+          "policy", "governance", "web", "app", "cli"]
 # Modules that wire every module together sit at the app layer: the table registry for Alembic, the migration
 # runner and the demo city (it seeds areas, cases and intel in one go).
 WIRING = {"cityloop.models": "app", "cityloop.migrate": "app", "cityloop.cases.demo": "app"}
