@@ -75,13 +75,18 @@ def fresh_database(kind: str, pg_admin_url: str = DEFAULT_PG_ADMIN_URL, keep: bo
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+BENCH_SECRET_KEY = "bench-only-key-never-for-production-4f1c9a7e2b"
+
+
 def server_env(url: str, var_dir: Path) -> dict[str, str]:
     """Environment for CityLoop pointing at `url`, with the SLA sweeper and duplicate auto-merge off.
 
     The synthetic payloads reuse a handful of texts, so auto-merge would merge most of them; duplicate screening
     itself still runs on every case.
     """
-    return {**os.environ, "CITYLOOP_DATABASE_URL": url, "CITYLOOP_VAR_DIR": str(var_dir),
+    # One key for every bench run: a database reused across runs (fresh var/ each time) must pass the key check.
+    key = os.environ.get("CITYLOOP_SECRET_KEY", BENCH_SECRET_KEY)
+    return {**os.environ, "CITYLOOP_DATABASE_URL": url, "CITYLOOP_VAR_DIR": str(var_dir), "CITYLOOP_SECRET_KEY": key,
             "CITYLOOP_RUN_SWEEPER": "false", "CITYLOOP_KEEP_ALIVE_SECONDS": "120", "CITYLOOP_DEDUP_AUTO_MERGE": "false"}
 
 
