@@ -51,7 +51,10 @@ def _render_validation_error(request: Request, exc: Exception) -> JSONResponse:
     fields: dict[str, Any] = {}
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header"))
-        fields[loc or "body"] = {"zh": "格式不正确: " + str(err.get("msg", "")), "en": str(err.get("msg", ""))}
+        ctx = err.get("ctx") or {}
+        # Rules that speak both languages (e.g. the phone rule) give their own zh/en text.
+        fields[loc or "body"] = {"zh": str(ctx["zh"]), "en": str(ctx["en"])} if "zh" in ctx and "en" in ctx \
+            else {"zh": "格式不正确: " + str(err.get("msg", "")), "en": str(err.get("msg", ""))}
     body = {"error": "validation_failed", "message": {"zh": "输入有误", "en": "Invalid input"},
             "details": {"fields": fields}}
     return JSONResponse(body, status_code=422)

@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from cityloop.cases.states import AppealType, Channel
 from cityloop.kit.clock import LOCAL_TZ
 from cityloop.kit.db import MAX_ID
-
-PHONE_PATTERN = r"^[0-9+\-() ]{3,20}$"
+from cityloop.kit.phones import MESSAGE as PHONE_MESSAGE
+from cityloop.kit.phones import normalize_phone
 
 
 def _no_nul(value: str) -> str:
@@ -32,7 +33,18 @@ class ReporterIn(BaseModel):
     @classmethod
     def _clean_name(cls, value: str | None) -> str | None:
         return _no_nul(value) if value else value
-    phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
+    phone: str | None = Field(default=None, max_length=20, description="Mainland mobile (11 digits) or a landline "
+                              "with area code; stored as digits.")
+
+    @field_validator("phone")
+    @classmethod
+    def _mainland_phone(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        normal = normalize_phone(value)
+        if normal is None:
+            raise PydanticCustomError("phone_invalid", "{zh} / {en}", {"zh": PHONE_MESSAGE[0], "en": PHONE_MESSAGE[1]})
+        return normal
     id_number: str | None = Field(default=None, pattern=r"^[0-9]{17}[0-9Xx]$|^[0-9]{15}$")
 
 

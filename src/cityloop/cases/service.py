@@ -19,6 +19,7 @@ from cityloop.kit.crypto import blind_index, decrypt
 from cityloop.kit.db import cache_clearers
 from cityloop.kit.errors import NotFound
 from cityloop.kit.masking import mask_id_number, mask_name, mask_phone
+from cityloop.kit.phones import normalize_phone
 
 
 def get_case(session: Session, subject: Subject, case_id: int) -> Case:
@@ -54,7 +55,8 @@ def list_cases(session: Session, subject: Subject, filters: dict[str, Any], offs
     """A page of visible cases; a `phone` filter is matched through its blind index."""
     filters = dict(filters)
     if filters.get("phone"):
-        filters["phone_index"] = blind_index(filters.pop("phone"))
+        phone = str(filters.pop("phone")).strip()
+        filters["phone_index"] = blind_index(normalize_phone(phone) or phone)
     cases, total = repo.list_cases(session, subject, filters, offset, limit, order)
     units = _unit_names(session, {c.unit_id for c in cases if c.unit_id})
     items = [present(session, subject, c, lang, units) for c in cases]

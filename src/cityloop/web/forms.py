@@ -10,6 +10,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from cityloop.cases.schemas import ActionIn, CaseIn
 from cityloop.kit.errors import ValidationFailed
+from cityloop.kit.phones import MESSAGE as PHONE_MESSAGE
 
 # Form field names are flat; nested payload paths map onto them so errors show next to the right input.
 _FIELD_OF_PATH = {
@@ -23,6 +24,7 @@ _MESSAGES = {
     "missing": ("必填", "Required"),
     "string_pattern_mismatch": ("格式不正确", "Invalid format"),
     "enum": ("请选择一项", "Choose one option"),
+    "phone_invalid": PHONE_MESSAGE,
 }
 
 
