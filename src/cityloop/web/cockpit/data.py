@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -29,6 +31,11 @@ TILES = ["received", "instant_dispatch_rate", "on_time_sign_rate", "on_time_comp
 HEAT_RATES = ["instant_dispatch_rate", "on_time_sign_rate", "on_time_completion_rate", "satisfaction_rate"]
 TREND_KEYS = ["received", "completed", "overdue_count", "on_time_completion_rate", "satisfaction_rate"]
 MAP_POINTS = 500
+# Tile definitions (the formulas of docs/kpi.md in plain words), kept as data beside the code.
+HINTS: dict[str, list[str]] = json.loads((Path(__file__).with_name("tiles.json")).read_text(encoding="utf-8"))
+# Providers of extra cockpit figures: each takes (session, subject, division_code, period, lang) and returns a dict
+# merged into /cockpit/data; other modules append theirs from `cityloop.app.register_hooks()`.
+PROVIDERS: list[Callable[[Session, Subject, str | None, str, str], dict[str, Any]]] = []
 
 
 def period_bounds(period: str, now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -52,6 +59,10 @@ def data(session: Session, subject: Subject, division_code: str | None, period: 
     """Everything the cockpit draws, as JSON-ready values."""
     query = _query(division_code, period)
     report = kpi.kpi_report(session, subject, query)
+    # The same-length period just before: month-on-month for 30 days, and so on.
+    start, end = period_bounds(period)
+    before = kpi.kpi_report(session, subject, kpi.KpiQuery(division_code=query.division_code,
+                                                           start=start - (end - start), end=start))
     labels = {k: v["en" if lang == "en" else "zh"] for k, v in report.labels.items()}
     by: kpi.By = "day" if PERIODS.get(period, PERIODS["30d"])[2] <= 90 else "month"
 
@@ -64,8 +75,7 @@ def data(session: Session, subject: Subject, division_code: str | None, period: 
     return {
         "as_of": report.as_of.isoformat(), "period": period, "division_code": division_code or "",
         "labels": labels,
-        "tiles": [{"key": k, "label": labels.get(k, k), "value": getattr(report, k),
-                   "rate": k.endswith("_rate")} for k in TILES],
+        "tiles": [_tile(k, labels, getattr(report, k), getattr(before, k), lang) for k in TILES],
         "trend": _rows(breakdown(by), TREND_KEYS),
         "categories": _rows(breakdown("category", sort="-received", limit=10), ["received", "overdue_count"]),
         "channels": _rows(breakdown("channel", sort="-received"), ["received"]),
@@ -76,7 +86,27 @@ def data(session: Session, subject: Subject, division_code: str | None, period: 
         "hot_source": "intel" if hot else "kpi",
         "heat": {"metrics": HEAT_RATES + ["overdue_count"]},
         "points": points(session, subject, query, lang),
-    }
+    } | _provided(session, subject, division_code, period, lang)
+
+
+def _tile(key: str, labels: dict[str, str], value: Any, previous: Any, lang: str) -> dict[str, Any]:
+    hint = HINTS.get(key, ["", ""])
+    unit = "hours" if key.endswith("_hours") else "rate" if key.endswith("_rate") else "count"
+    return {"key": key, "label": labels.get(key, key), "value": value, "previous": previous, "unit": unit,
+            "rate": unit == "rate", "hint": hint[1 if lang == "en" else 0],
+            # Lower is better for these: the tile colours a rise red, not green.
+            "lower_is_better": key in {"overdue_count", "avg_handling_hours", "redo_rate", "reassign_rate"}}
+
+
+def _provided(session: Session, subject: Subject, division_code: str | None, period: str,
+              lang: str) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    for provider in PROVIDERS:
+        try:
+            extra.update(provider(session, subject, division_code, period, lang))
+        except Exception:  # one panel's failure must never blank the cockpit
+            log.warning("cockpit provider failed", exc_info=True)
+    return extra
 
 
 def points(session: Session, subject: Subject, query: kpi.KpiQuery, lang: str) -> dict[str, Any]:

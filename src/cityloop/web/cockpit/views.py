@@ -19,6 +19,8 @@ Leader = Annotated[Subject, Depends(require(Role.LEADER, Role.SUPERVISOR))]
 Division = Annotated[str, Query(pattern=r"^([0-9]{2,12})?$")]
 Period = Annotated[str, Query(pattern="^(" + "|".join(cockpit_data.PERIODS) + ")$")]
 REFRESH_SECONDS = 60
+# Extra panels (templates included at the end of the cockpit grid); other consoles append theirs at import time.
+PANELS: list[str] = []
 
 
 @router.get("/cockpit")
@@ -26,7 +28,8 @@ def cockpit(request: Request, session: DbSession, subject: Leader, division_code
             period: Period = "30d", screen: bool = False) -> Response:
     """The dashboard shell; charts load their figures from /cockpit/data and refresh on a timer."""
     ctx = {"divisions": lookup_service.divisions(session, max_level=3), "division_code": division_code,
-           "period": period, "periods": cockpit_data.PERIODS, "screen": screen, "refresh": REFRESH_SECONDS}
+           "period": period, "periods": cockpit_data.PERIODS, "screen": screen, "refresh": REFRESH_SECONDS,
+           "panels": PANELS}
     return render(request, "cockpit/index.html", ctx, subject)
 
 

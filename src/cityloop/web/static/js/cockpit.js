@@ -7,8 +7,25 @@
   var theme = dark ? "dark" : null, charts = {}, map = null, layer = null;
   var bg = dark ? "transparent" : "#fff";
 
-  function pct(v) { return v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%"; }
+  function pct(v) { return v === null || v === undefined || v === "-" ? "—" : (v * 100).toFixed(1) + "%"; }
   function fmt(v, rate) { return rate ? pct(v) : (v === null || v === undefined ? "—" : String(v)); }
+  function hours(v) {
+    if (v === null || v === undefined) return "—";
+    var d = Math.floor(v / 24), h = Math.round(v - d * 24);
+    if (h === 24) { d += 1; h = 0; }
+    return en ? (d ? d + " d " : "") + h + " h" : (d ? d + "天" : "") + h + "小时";
+  }
+  function tileValue(t) { return t.unit === "hours" ? hours(t.value) : fmt(t.value, t.rate); }
+  function change(t) {
+    // Period on period: rates compare in percentage points, counts and hours as a relative change.
+    if (t.value === null || t.previous === null || t.previous === undefined) return null;
+    var diff = t.rate ? (t.value - t.previous) * 100 : (t.previous ? (t.value - t.previous) / t.previous * 100 : null);
+    if (diff === null) return null;
+    var text = (en ? "vs previous " : "环比 ") + (diff >= 0 ? "+" : "") + diff.toFixed(1) + (t.rate ? (en ? " pt" : "个百分点") : "%");
+    var worse = t.lower_is_better ? diff > 0 : diff < 0;
+    return {text: text, cls: diff === 0 ? "" : worse ? " worse" : " better"};
+  }
+  var narrow = window.matchMedia && window.matchMedia("(max-width: 600px)").matches;
   function chart(id) {
     if (!charts[id]) charts[id] = echarts.init(document.getElementById(id), theme, {renderer: "canvas"});
     return charts[id];
@@ -20,8 +37,12 @@
       var div = document.createElement("div"), v = document.createElement("b"), l = document.createElement("span");
       div.className = "tile" + (t.key === "overdue_count" && t.value > 0 ? " bad" : "");
       div.dataset.key = t.key;
-      v.textContent = fmt(t.value, t.rate); l.textContent = t.label;
-      div.append(v, l); return div;
+      div.title = t.hint || ""; div.tabIndex = 0;
+      v.textContent = tileValue(t); l.textContent = t.label;
+      div.append(v, l);
+      var c = change(t);
+      if (c) { var s = document.createElement("small"); s.className = "tile-change" + c.cls; s.textContent = c.text; div.append(s); }
+      return div;
     }));
   }
 
@@ -43,14 +64,18 @@
   function pie(id, rows, name) {
     chart(id).setOption({
       backgroundColor: bg, tooltip: {trigger: "item"},
-      series: [{name: name, type: "pie", radius: ["35%", "70%"], avoidLabelOverlap: true,
-        label: {formatter: "{b}\n{c}"},
+      legend: narrow ? {type: "scroll", bottom: 0} : undefined,
+      // On a phone the labels sit in a legend below the pie so none is cut at the edge.
+      series: [{name: name, type: "pie", radius: narrow ? ["25%", "50%"] : ["35%", "70%"], avoidLabelOverlap: true,
+        center: narrow ? ["50%", "42%"] : ["50%", "50%"],
+        label: narrow ? {show: false} : {formatter: "{b}\n{c}"},
         data: rows.map(function (r) { return {name: r.label, value: r.received}; })}]
     }, true);
   }
 
   function units(d) {
-    var rows = d.units.filter(function (r) { return r.key !== null; }).slice()
+    // A unit with nothing due has no rate: it is left out instead of drawn as a red 0.0%.
+    var rows = d.units.filter(function (r) { return r.key !== null && r.on_time_completion_rate !== null; }).slice()
       .sort(function (a, b) { return (a.on_time_completion_rate || 0) - (b.on_time_completion_rate || 0); });
     chart("chart-units").setOption({
       backgroundColor: bg, tooltip: {trigger: "axis", valueFormatter: pct},
