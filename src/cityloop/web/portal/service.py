@@ -13,8 +13,10 @@ Rating policy (满意度评价 by the citizen):
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -23,7 +25,7 @@ from cityloop.cases import workflow
 from cityloop.cases.intake import intake
 from cityloop.cases.models import Case, CaseEvent
 from cityloop.cases.schemas import ActionIn, CaseIn, CaseOut
-from cityloop.cases.service import present
+from cityloop.cases.service import get_case, present
 from cityloop.cases.states import Satisfaction, State
 from cityloop.kit.auth import SYSTEM, Role, Subject
 from cityloop.kit.clock import utcnow
@@ -35,6 +37,8 @@ RATING_EVENT = "citizen_rating"
 # revisit (normally an agent's step); this module only ever asks it for `revisit`.
 PORTAL_RATER = Subject(id=None, name="群众评价(查询码)", roles=frozenset({Role.SYSTEM}), scope="", kind="citizen")
 ANONYMOUS = Subject(id=None, name="portal", roles=frozenset({Role.CITIZEN}), scope="", kind="anonymous")
+# Citizen wording of states and history steps, kept as data beside the code.
+_WORDS: dict[str, dict[str, list[str]]] = json.loads(Path(__file__).with_name("citizen_words.json").read_text("utf-8"))
 _NOT_FOUND = NotFound("工单编号或查询码不正确", "Wrong case number or lookup code")
 
 
@@ -62,6 +66,40 @@ def track(session: Session, number: str, code: str, lang: str = "zh") -> CaseOut
     """The public view of a case (personal data masked, no internal suggestions)."""
     case = _find(session, number, code)
     return present(session, ANONYMOUS, case, lang)
+
+
+def track_page(session: Session, number: str, code: str, lang: str = "zh") -> dict[str, object]:
+    """What the track page shows: the public case, its status and timeline in a citizen's words."""
+    case = track(session, number, code, lang)
+    return {"case": case, "status": citizen_status(case.state, lang),
+            "timeline": citizen_timeline(session, number, code, lang)}
+
+
+def own_case(session: Session, subject: Subject, case_id: int) -> tuple[str, str]:
+    """(number, lookup code) of a case the logged-in citizen filed; NotFound for anyone else's."""
+    case = get_case(session, subject, case_id)
+    return case.number, case.lookup_code
+
+
+def citizen_status(state: str, lang: str = "zh") -> str:
+    """The state in the words a citizen uses (not the internal 已核查待回访)."""
+    pair = _WORDS["states"].get(state)
+    return pair[1 if lang == "en" else 0] if pair else ""
+
+
+def citizen_timeline(session: Session, number: str, code: str, lang: str = "zh") -> list[dict[str, object]]:
+    """The steps a citizen may see, in plain words; internal steps (urges, re-categorising, cards) are left out."""
+    case = _find(session, number, code)
+    steps: list[dict[str, object]] = []
+    for event in repo.events_of(session, case.id):
+        pair = _WORDS["events"].get(event.action)
+        # A failed on-site check sends the case back to work; say so rather than "checked".
+        if event.action == "verify" and event.data and event.data.get("passed") is False:
+            pair = _WORDS["events"]["reopen"]
+        if pair is None or (steps and steps[-1]["text"] == pair[1 if lang == "en" else 0]):
+            continue
+        steps.append({"at": event.at, "text": pair[1 if lang == "en" else 0]})
+    return steps
 
 
 def pending_rating(session: Session, case_id: int) -> CaseEvent | None:

@@ -6,24 +6,26 @@ import secrets
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from cityloop.cases import service as cases
 from cityloop.cases.states import AppealType
 from cityloop.config import get_settings
-from cityloop.kit.auth import Role
+from cityloop.kit.auth import Role, Subject
+from cityloop.kit.db import MAX_ID
 from cityloop.kit.deps import DbSession, Lang
 from cityloop.kit.errors import ValidationFailed
 from cityloop.kit.ratelimit import per_address
 from cityloop.web import forms, lookup_service, uploads
 from cityloop.web.pages import PageRoute, field_errors, render
 from cityloop.web.portal import service as portal_service
-from cityloop.web.security import MaybeUser
+from cityloop.web.security import MaybeUser, require
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 # Citizens choose among appeal types; "event" is for grid workers and sensors.
 CITIZEN_TYPES = [t for t in AppealType if t != AppealType.EVENT]
+Citizen = Annotated[Subject, Depends(require(Role.CITIZEN))]
 
 
 def _form_context(session: DbSession, values: dict[str, str], errors: dict[str, str]) -> dict[str, object]:
@@ -65,9 +67,16 @@ def track(request: Request, session: DbSession, subject: MaybeUser, lang: Lang,
           number: Annotated[str, Query(max_length=24)] = "", code: Annotated[str, Query(max_length=12)] = "",
           rated: str = "") -> Response:
     """The case's progress, reply and the rating form."""
-    case = portal_service.track(session, number, code, lang)
-    ctx = {"case": case, "number": number, "code": code.upper(), "rated": rated, "errors": {}}
+    ctx = portal_service.track_page(session, number, code, lang) | {
+        "number": number, "code": code.upper(), "rated": rated, "errors": {}}
     return render(request, "portal/track.html", ctx, subject)
+
+
+@router.get("/portal/mine/{case_id}")
+def mine(session: DbSession, subject: Citizen, case_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
+    """One of the logged-in citizen's own appeals: opens its track page."""
+    number, code = portal_service.own_case(session, subject, case_id)
+    return RedirectResponse("/portal/track?" + urlencode({"number": number, "code": code}), status_code=303)
 
 
 @router.post("/portal/rate", dependencies=[Depends(per_address("track"))])
@@ -79,8 +88,8 @@ def rate(request: Request, session: DbSession, subject: MaybeUser, form: forms.F
         outcome = portal_service.rate(session, number, code, values.get("satisfaction", ""),
                                       values.get("comment", ""))
     except ValidationFailed as exc:
-        case = portal_service.track(session, number, code, lang)
-        ctx = {"case": case, "number": number, "code": code, "rated": "", "errors": field_errors(exc, lang)}
+        ctx = portal_service.track_page(session, number, code, lang) | {
+            "number": number, "code": code, "rated": "", "errors": field_errors(exc, lang)}
         return render(request, "portal/track.html", ctx, subject, status_code=400)
     query = urlencode({"number": number, "code": code, "rated": outcome})
     return RedirectResponse(f"/portal/track?{query}", status_code=303)

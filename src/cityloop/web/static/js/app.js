@@ -37,6 +37,16 @@
     if (t.dataset.geolocate !== undefined) locate(t);
   });
 
+  // Copy buttons (e.g. the lookup code): the text is in data-copy; the button says "copied" for a moment.
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest("[data-copy]");
+    if (!b || !navigator.clipboard) return;
+    navigator.clipboard.writeText(b.dataset.copy).then(function () {
+      var was = b.textContent; b.textContent = b.dataset.copied || "✓";
+      setTimeout(function () { b.textContent = was; }, 2000);
+    });
+  });
+
   function locate(btn) {
     var out = document.getElementById(btn.dataset.out);
     if (!navigator.geolocation) { if (out) out.textContent = en ? "Location unavailable" : "无法定位"; return; }

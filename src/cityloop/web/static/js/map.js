@@ -168,10 +168,16 @@
     map.on("click", function (e) { set(e.latlng); });
     document.querySelectorAll('[data-locate="' + el.id + '"]').forEach(function (b) {
       b.addEventListener("click", function () {
-        if (!navigator.geolocation) return;
+        var en = document.documentElement.lang === "en";
+        function refused() {
+          // Say so on the map instead of failing silently: the citizen can still tap the place or type the address.
+          if (label) label.textContent = en ? "Location refused or unavailable: tap the map or type the address"
+            : "无法获取您的位置（可能未授权定位）：请在地图上点选或填写地址";
+        }
+        if (!navigator.geolocation) { refused(); return; }
         navigator.geolocation.getCurrentPosition(function (pos) {
           var ll = L.latLng(pos.coords.latitude, pos.coords.longitude); set(ll); map.setView(ll, 15);
-        });
+        }, refused, {timeout: 10000});
       });
     });
   }
