@@ -141,7 +141,7 @@ def test_citizen_files_and_tracks_a_case(tab: Tab, server: dict[str, Any], state
     page.fill("#f-number", number)
     page.fill("#f-code", code)
     page.click("form[action='/portal/track'] button")
-    assert page.inner_text("#case-state") == "待派单"
+    assert page.inner_text("#case-state") == "已受理，正在安排承办单位"  # citizen wording of 待派单
     tab.shot("portal-track")
     assert not tab.errors
 
@@ -218,7 +218,7 @@ def test_citizen_rates_the_reply(tab: Tab, state: dict[str, str]) -> None:
     page.fill("#f-comment", "处理很快，谢谢！")
     page.click("form[action='/portal/rate'] button[type=submit]")
     assert "感谢您的评价" in page.content()
-    assert page.inner_text("#case-state") == "已回访待归档"
+    assert page.inner_text("#case-state") == "已评价，即将办结"  # citizen wording of 已回访待归档
     tab.shot("portal-rated")
     assert not tab.errors
 
