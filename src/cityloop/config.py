@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     sweep_minutes: int = Field(default=5, description="Minutes between two SLA sweeps of the task runner.")
     run_sweeper: bool = Field(default=True, description="Run the periodic SLA sweep inside `cityloop serve`.")
     upload_max_bytes: int = Field(default=5_000_000, description="Largest accepted attachment, in bytes.")
+    verify_photo_categories: list[str] = Field(
+        default_factory=list, description="Category code prefixes whose passed on-site verification needs a photo "
+        '(JSON list, e.g. ["01", "0203"]); ["*"] for every category; empty for none.')
+    call_through_url: str = Field(
+        default="", description="Call-through URL template for calling a reporter on a masked line, with {case_id} "
+        "(e.g. https://pbx.example/call?case={case_id}); empty: no call link for staff who see a masked number.")
     classify_threshold: float = Field(
         default=0.6, description="Confidence below which a suggested category is not applied automatically."
     )

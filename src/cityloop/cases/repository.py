@@ -108,6 +108,10 @@ def _apply_filters(stmt: Select[Any], f: dict[str, Any]) -> Select[Any]:
         stmt = stmt.where(Case.deadline < f["overdue_before"])
     if f.get("phone_index"):
         stmt = stmt.where(Case.reporter_phone_index == f["phone_index"])
+    if f.get("reported_by"):
+        # Cases a staff member filed (e.g. a grid worker's own reports): the actor of the receive event.
+        filed = select(CaseEvent.case_id).where(CaseEvent.action == "receive", CaseEvent.actor_id == f["reported_by"])
+        stmt = stmt.where(Case.id.in_(filed))
     if f.get("q"):
         like = f"%{f['q']}%"
         condition = Case.title.like(like) | Case.content.like(like)

@@ -14,6 +14,7 @@ from cityloop.cases.calendar_source import calendar
 from cityloop.cases.models import Case, CaseEvent
 from cityloop.cases.schemas import ActionIn
 from cityloop.cases.states import GRADE_ORDER, TRANSITIONS, Card, Grade, State, Transition
+from cityloop.config import get_settings
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.calendar import LimitUnit
 from cityloop.kit.clock import utcnow
@@ -198,8 +199,17 @@ def _complete(_session: Session, _s: Subject, case: Case, body: ActionIn) -> dic
     return {"on_time": bool(case.deadline and case.completed_at <= case.deadline)}
 
 
+def verify_photo_required(category_code: str | None) -> bool:
+    """True when a passed verification of this category must carry a photo (CITYLOOP_VERIFY_PHOTO_CATEGORIES)."""
+    prefixes = get_settings().verify_photo_categories
+    return "*" in prefixes or any((category_code or "").startswith(p) for p in prefixes if p)
+
+
 def _verify(_session: Session, _s: Subject, case: Case, body: ActionIn) -> dict[str, Any]:
     _require(body.passed, "passed", "请选择核查结果", "passed (true/false) is required")
+    if body.passed and not body.attachments and verify_photo_required(case.category_code):
+        raise ValidationFailed({"photo": ("该类问题核查通过需上传现场照片",
+                                          "This category needs an on-site photo to pass")})
     if body.passed:
         case.state = State.VERIFIED
         case.verified_at = utcnow()

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from cityloop.cases import service as cases
 from cityloop.cases.intake import intake
+from cityloop.cases.workflow import verify_photo_required
+from cityloop.config import get_settings
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.deps import DbSession, Lang
 from cityloop.kit.errors import ValidationFailed
@@ -23,7 +25,10 @@ GridWorker = Annotated[Subject, Depends(require(Role.GRID_WORKER))]
 def _ctx(request: Request, session: DbSession, subject: Subject, lang: str, values: dict[str, str],
          errors: dict[str, str]) -> dict[str, object]:
     tasks = queues.fetch(session, subject, queues.parse_query("grid", {}, order="completed_at"), lang)
-    return {"tasks": tasks, "values": values, "errors": errors, "nonce": secrets.token_urlsafe(16),
+    mine = cases.list_cases(session, subject, {"reported_by": subject.id}, 0, 20, lang=lang) if subject.id else None
+    return {"tasks": tasks, "mine": mine, "values": values, "errors": errors, "nonce": secrets.token_urlsafe(16),
+            "photo_needed": {c.id for c in tasks.items if verify_photo_required((c.category or {}).get("code"))},
+            "call_through": get_settings().call_through_url,
             "categories": lookup_service.leaf_categories(session), "reported": None,
             "report_open": bool(errors) or request.query_params.get("report") == "1"}
 

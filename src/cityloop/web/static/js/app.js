@@ -55,7 +55,9 @@
       var lng = pos.coords.longitude.toFixed(6), lat = pos.coords.latitude.toFixed(6);
       document.getElementById(btn.dataset.lng).value = lng;
       document.getElementById(btn.dataset.lat).value = lat;
-      if (out) out.textContent = lng + ", " + lat;
+      // Workers need to know the fix worked, not read raw coordinates; the address field says where in words.
+      var acc = Math.round(pos.coords.accuracy || 0);
+      if (out) out.textContent = (en ? "Location captured" : "已获取当前位置") + (acc ? (en ? " (±" + acc + " m)" : "（误差约" + acc + "米）") : "");
     }, function () { if (out) out.textContent = en ? "Location refused or unavailable" : "定位失败或被拒绝"; },
     {enableHighAccuracy: true, timeout: 10000});
   }
