@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from cityloop.accounts import repository as accounts_repo
 from cityloop.accounts import service as accounts
 from cityloop.accounts.models import Unit, User
+from cityloop.audit import service as audit
 from cityloop.cases import calendar_source, routing, taxonomy
 from cityloop.cases import repository as cases_repo
 from cityloop.cases.models import HolidayOverride, TaxonomyVersion
@@ -31,6 +32,46 @@ def users(session: Session, subject: Subject) -> list[User]:
     """Users inside the admin's area."""
     _admin(subject)
     return accounts_repo.list_users(session, subject.scope)
+
+
+def find_users(session: Session, subject: Subject, q: str = "", unit_id: int | None = None,
+               role: str = "") -> list[User]:
+    """Users inside the admin's area matching a search (username or name), a unit and a role."""
+    needle = q.strip().lower()
+    return [u for u in users(session, subject)
+            if (not needle or needle in u.username.lower() or needle in (u.display_name or "").lower())
+            and (unit_id is None or u.unit_id == unit_id) and (not role or role in (u.roles or []))]
+
+
+def _managed_user(session: Session, subject: Subject, user_id: int) -> User:
+    _admin(subject)
+    user = accounts_repo.user_by_id(session, user_id)
+    if user is None or not user.scope_code.startswith(subject.scope):
+        raise NotFound("用户不存在或不在您的管理范围", "User not found or outside your area")
+    return user
+
+
+def set_user_active(session: Session, subject: Subject, user_id: int, active: bool) -> User:
+    """Enable or disable a user; a disabled user can neither log in nor use a token issued before."""
+    user = _managed_user(session, subject, user_id)
+    if user.id == subject.id and not active:
+        raise ValidationFailed({"is_active": ("不能停用自己的账号", "You cannot disable your own account")})
+    user.is_active = active
+    audit.record(session, subject, "enable_user" if active else "disable_user", "user", [user.id],
+                 {"username": user.username}, areas=[user.scope_code])
+    session.commit()
+    accounts.forget_subjects()
+    return user
+
+
+def reset_password(session: Session, subject: Subject, user_id: int, new_password: str) -> User:
+    """Set a new password for a user (the password policy applies); the password itself is never logged."""
+    user = _managed_user(session, subject, user_id)
+    accounts.change_password(session, user, new_password)
+    audit.record(session, subject, "reset_password", "user", [user.id], {"username": user.username},
+                 areas=[user.scope_code])
+    session.commit()
+    return user
 
 
 def create_user(session: Session, subject: Subject, username: str, password: str, roles: list[str],

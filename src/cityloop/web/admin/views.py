@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from cityloop.cases.taxonomy import COLUMNS
 from cityloop.kit.auth import Role, Subject
+from cityloop.kit.db import MAX_ID
 from cityloop.kit.deps import DbSession, Lang
 from cityloop.kit.errors import ValidationFailed
 from cityloop.web import exports, forms
@@ -25,12 +26,16 @@ ROLES = [r for r in Role if r != Role.SYSTEM]
 
 
 def _ctx(session: Session, subject: Subject, tab: str, errors: dict[str, str] | None = None,
-         values: dict[str, str] | None = None, message: str = "") -> dict[str, Any]:
+         values: dict[str, str] | None = None, message: str = "",
+         filters: dict[str, str] | None = None) -> dict[str, Any]:
     ctx: dict[str, Any] = {"tab": tab if tab in TABS else "users", "tabs": TABS, "errors": errors or {},
                            "values": values or {}, "message": message, "roles": ROLES,
                            "units": admin_service.units(session)}
     if ctx["tab"] == "users":
-        ctx["users"] = admin_service.users(session, subject)
+        f = filters or {}
+        unit_id = int(f["unit_id"]) if f.get("unit_id", "").isdigit() else None
+        ctx["users"] = admin_service.find_users(session, subject, f.get("q", ""), unit_id, f.get("role", ""))
+        ctx["filters"] = f
     elif ctx["tab"] == "taxonomy":
         ctx["version"], ctx["rows"] = admin_service.taxonomy_rows(session)
         ctx["columns"] = COLUMNS
@@ -40,9 +45,34 @@ def _ctx(session: Session, subject: Subject, tab: str, errors: dict[str, str] | 
 
 
 @router.get("/admin")
-def admin(request: Request, session: DbSession, subject: Admin, tab: str = "users", msg: str = "") -> Response:
-    """One tab of the admin console."""
-    return render(request, "admin/index.html", _ctx(session, subject, tab, message=msg), subject)
+def admin(request: Request, session: DbSession, subject: Admin, tab: str = "users", msg: str = "",
+          q: Annotated[str, Query(max_length=80)] = "", unit_id: Annotated[str, Query(max_length=12)] = "",
+          role: Annotated[str, Query(max_length=40)] = "") -> Response:
+    """One tab of the admin console (the users tab searches by name and filters by unit and role)."""
+    ctx = _ctx(session, subject, tab, message=msg, filters={"q": q, "unit_id": unit_id, "role": role})
+    return render(request, "admin/index.html", ctx, subject)
+
+
+@router.post("/admin/users/{user_id}/active")
+def set_active(request: Request, session: DbSession, subject: Admin, form: forms.Form, lang: Lang,
+               user_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
+    """Disable or re-enable a user."""
+    try:
+        admin_service.set_user_active(session, subject, user_id, forms.fields(form).get("active") == "true")
+    except ValidationFailed as exc:
+        return _fail(request, session, subject, "users", exc, lang, {})
+    return _done("users", "ok")
+
+
+@router.post("/admin/users/{user_id}/password")
+def reset_password(request: Request, session: DbSession, subject: Admin, form: forms.Form, lang: Lang,
+                   user_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
+    """Set a new password for a user (password policy applies)."""
+    try:
+        admin_service.reset_password(session, subject, user_id, forms.fields(form).get("new_password", ""))
+    except ValidationFailed as exc:
+        return _fail(request, session, subject, "users", exc, lang, {})
+    return _done("users", "ok")
 
 
 def _fail(request: Request, session: Session, subject: Subject, tab: str, exc: ValidationFailed, lang: str,
