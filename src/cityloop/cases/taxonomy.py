@@ -31,6 +31,8 @@ ALIASES = {
     "责任单位类型": "unit_type", "诉求类型": "appeal_type", "签收时限": "sign_limit", "签收时限单位": "sign_unit",
     "办理时限": "handle_limit", "办理时限单位": "handle_unit", "等级": "grade", "争议": "disputed",
 }
+# The Chinese header of each column (templates and error reports speak the same words as the file).
+HEADERS_ZH = {code: zh for zh, code in ALIASES.items()}
 LEVEL_NAMES = {"city": 2, "市": 2, "district": 3, "区": 3, "区县": 3, "street": 4, "街道": 4, "乡镇": 4,
                "community": 5, "社区": 5, "grid": 6, "网格": 6}
 LIMIT_UNITS = {"wd", "wh", "h", "min"}
@@ -127,12 +129,38 @@ def _collect(out: ParsedTaxonomy, row: dict[str, str]) -> None:
     })
 
 
+def row_message(problems: dict[str, str]) -> tuple[str, str]:
+    """(zh, en) text of one row's problems, naming each column by its header (never a Python dict)."""
+    zh, en = [], []
+    for col, text in problems.items():
+        z, _, e = text.partition(" / ")
+        zh.append(f"{HEADERS_ZH.get(col, col)}：{z}")
+        en.append(f"{col}: {e or z}")
+    return "；".join(zh), "; ".join(en)
+
+
+def template_bytes(fmt: str) -> bytes:
+    """An empty import file with the Chinese headers (codes are accepted as well) as CSV or XLSX."""
+    headers = [HEADERS_ZH.get(c, c) for c in COLUMNS]
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        wb.active.append(headers)  # type: ignore[union-attr]  # a new workbook always has its sheet
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue()
+    out = io.StringIO()
+    csv.writer(out).writerow(headers)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
 def import_taxonomy(session: Session, path: Path, label: str | None = None, activate: bool = True) -> TaxonomyVersion:
     """Import a file as a new taxonomy version (all rows valid, or nothing is written)."""
     parsed = parse(read_rows(path))
     if parsed.errors or not parsed.rules:
         errors = parsed.errors or [{"line": 1, "errors": {"file": "没有数据行 / no data rows"}}]
-        raise ValidationFailed({f"line {e['line']}": (str(e["errors"]), str(e["errors"])) for e in errors})
+        raise ValidationFailed({f"line {e['line']}": row_message(e["errors"]) for e in errors})
     version = TaxonomyVersion(label=label or path.stem, source=path.name,
                               sha256=hashlib.sha256(path.read_bytes()).hexdigest())
     session.add(version)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -184,3 +185,24 @@ def delete_holiday(session: Session, subject: Subject, day: date) -> None:
     session.delete(override)
     session.commit()
     calendar_source.forget()
+
+
+def taxonomy_template(fmt: str) -> bytes:
+    """The empty import template of the responsibility list."""
+    return taxonomy.template_bytes(fmt)
+
+
+def error_report(rows: list[tuple[str, str]]) -> bytes:
+    """An XLSX of (line, problem) rows with bilingual headers."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    sheet = wb.active
+    assert sheet is not None  # a new workbook always has its sheet
+    sheet.append(["行号 / Line", "问题 / Problem"])
+    for line, problem in rows:
+        # Cells starting with = + - @ would run as formulas in a spreadsheet: keep them text.
+        sheet.append([line, "'" + problem if problem[:1] in "=+-@" else problem])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -136,6 +136,23 @@ def export_taxonomy(session: DbSession, subject: Admin, fmt: str = "csv") -> Res
                     headers={"Content-Disposition": f'attachment; filename="taxonomy.{fmt}"'})
 
 
+@router.get("/admin/taxonomy/template")
+def taxonomy_template(subject: Admin, fmt: str = "xlsx") -> Response:
+    """An empty responsibility-list file with the Chinese headers, ready to fill in."""
+    fmt = "xlsx" if fmt == "xlsx" else "csv"
+    return Response(admin_service.taxonomy_template(fmt), media_type=exports.MEDIA[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="taxonomy-template.{fmt}"'})
+
+
+@router.post("/admin/import-errors")
+def import_errors(subject: Admin, form: forms.Form) -> Response:
+    """The per-row error report shown on the page, as an XLSX file (the page posts its own table back)."""
+    rows = list(zip(form.getlist("line"), form.getlist("problem"), strict=False))
+    body = admin_service.error_report([(str(a), str(b)) for a, b in rows][:10_000])
+    return Response(body, media_type=exports.MEDIA["xlsx"],
+                    headers={"Content-Disposition": 'attachment; filename="import-errors.xlsx"'})
+
+
 @router.post("/admin/holidays")
 def set_holiday(request: Request, session: DbSession, subject: Admin, form: forms.Form, lang: Lang) -> Response:
     """Add or replace a working-day override."""
