@@ -45,3 +45,13 @@ def test_row_errors_are_a_table_in_words_and_an_xlsx(as_user: Browser, world: Wo
     rows = [[cell.value for cell in r] for r in sheet.iter_rows(min_row=2)]
     assert rows[0][0] == "2"
     assert "必填" in rows[0][1]
+
+
+def test_unit_types_and_columns_are_shown_by_name(as_user: Browser, world: World) -> None:
+    c = as_user("admin")
+    units = c.get("/admin?tab=units").text
+    assert "城管" in units
+    assert ">chengguan /" not in units
+    taxonomy = c.get("/admin?tab=taxonomy").text
+    assert ">责任单位类型<" in taxonomy
+    assert "<td>chengguan</td>" not in taxonomy

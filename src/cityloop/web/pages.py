@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
+from cityloop.accounts.unit_types import unit_kind_label, unit_type_label
 from cityloop.cases.states import APPEAL_META, CHANNEL_META, GRADE_META, SATISFACTION_META, STATE_META
 from cityloop.kit.auth import ROLE_LABELS, Role, Subject
 from cityloop.kit.clock import to_local
@@ -86,6 +87,7 @@ def base_context(request: Request, subject: Subject | None = None) -> dict[str, 
         "grade_label": lambda g: label(GRADE_META, g, lang),
         "satisfaction_label": lambda s: label(SATISFACTION_META, s, lang),
         "role_label": lambda r: label(ROLE_LABELS, Role(r), lang) if r in set(Role) else r,
+        "unit_type_label": lambda c: unit_type_label(c, lang), "unit_kind_label": lambda c: unit_kind_label(c, lang),
         "STATE_META": STATE_META, "CHANNEL_META": CHANNEL_META, "APPEAL_META": APPEAL_META,
         "SATISFACTION_META": SATISFACTION_META,
     }

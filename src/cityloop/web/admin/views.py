@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from cityloop.cases.taxonomy import COLUMNS
+from cityloop.accounts.unit_types import unit_types
+from cityloop.cases.taxonomy import COLUMNS, HEADERS_ZH
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.db import MAX_ID
 from cityloop.kit.deps import DbSession, Lang
@@ -30,7 +31,7 @@ def _ctx(session: Session, subject: Subject, tab: str, errors: dict[str, str] | 
          filters: dict[str, str] | None = None) -> dict[str, Any]:
     ctx: dict[str, Any] = {"tab": tab if tab in TABS else "users", "tabs": TABS, "errors": errors or {},
                            "values": values or {}, "message": message, "roles": ROLES,
-                           "units": admin_service.units(session)}
+                           "units": admin_service.units(session), "unit_types": unit_types()}
     if ctx["tab"] == "users":
         f = filters or {}
         unit_id = int(f["unit_id"]) if f.get("unit_id", "").isdigit() else None
@@ -38,7 +39,7 @@ def _ctx(session: Session, subject: Subject, tab: str, errors: dict[str, str] | 
         ctx["filters"] = f
     elif ctx["tab"] == "taxonomy":
         ctx["version"], ctx["rows"] = admin_service.taxonomy_rows(session)
-        ctx["columns"] = COLUMNS
+        ctx["columns"], ctx["column_names"] = COLUMNS, HEADERS_ZH
     elif ctx["tab"] == "holidays":
         ctx["holidays"] = admin_service.holidays(session)
     return ctx
