@@ -67,3 +67,20 @@ def test_an_admin_cannot_disable_themself_or_users_outside_their_area(as_user: B
     c = as_user("admin")
     assert post(c, f"/admin/users/{world.users['admin'].id}/active", {"active": "false"}).status_code == 400
     assert post(c, "/admin/users/999999/active", {"active": "false"}).status_code == 404
+
+
+def test_the_grids_tab_lists_the_grids_that_exist(as_user: Browser, db: Session, world: World) -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "areas"))
+    from element_fixtures import A1, add_communities, add_grids
+
+    c = as_user("admin")
+    assert "尚未导入网格" in c.get("/admin?tab=grids").text
+    add_communities(db)
+    add_grids(db)
+    page = c.get("/admin?tab=grids").text
+    table = page.split('id="grid-table"')[1].split("</table>")[0]
+    assert A1 in table
+    assert 'href="/api/v1/grids?division=' in table

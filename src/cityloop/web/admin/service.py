@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from cityloop.accounts import repository as accounts_repo
 from cityloop.accounts import service as accounts
 from cityloop.accounts.models import Unit, User
+from cityloop.areas import repository as areas_repo
 from cityloop.audit import service as audit
 from cityloop.cases import calendar_source, routing, taxonomy
 from cityloop.cases import repository as cases_repo
@@ -206,3 +207,9 @@ def error_report(rows: list[tuple[str, str]]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def grids(session: Session, subject: Subject) -> list[Any]:
+    """The active grids inside the admin's area, by code."""
+    _admin(subject)
+    return areas_repo.list_grids(session, subject)

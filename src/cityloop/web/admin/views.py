@@ -40,6 +40,8 @@ def _ctx(session: Session, subject: Subject, tab: str, errors: dict[str, str] | 
     elif ctx["tab"] == "taxonomy":
         ctx["version"], ctx["rows"] = admin_service.taxonomy_rows(session)
         ctx["columns"], ctx["column_names"] = COLUMNS, HEADERS_ZH
+    elif ctx["tab"] == "grids":
+        ctx["grids"] = admin_service.grids(session, subject)
     elif ctx["tab"] == "holidays":
         ctx["holidays"] = admin_service.holidays(session)
     return ctx
