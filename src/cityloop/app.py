@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from cityloop.accounts.notifications.routes import router as notifications_router
 from cityloop.accounts.routes import router as accounts_router
 from cityloop.areas.basemap.routes import router as basemap_router
 from cityloop.areas.elements.routes import router as elements_router
@@ -145,6 +146,7 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(accounts_router)
+    app.include_router(notifications_router)
     app.include_router(cases_router)
     app.include_router(admin_router)
     app.include_router(kpi_router)

@@ -1,6 +1,7 @@
 """Import every module's tables so metadata (Alembic, tests) sees them all."""
 
 from cityloop.accounts import models as accounts_models
+from cityloop.accounts.notifications import models as accounts_notification_models
 from cityloop.areas.divisions import models as areas_models
 from cityloop.areas.elements import models as areas_element_models
 from cityloop.areas.grids import models as areas_grid_models
@@ -14,7 +15,8 @@ from cityloop.kit.db import Base
 from cityloop.kit.keys import models as kit_key_models
 
 __all__ = [
-    "Base", "accounts_models", "areas_element_models", "areas_grid_models", "areas_models", "audit_models",
+    "Base", "accounts_models",
+    "accounts_notification_models", "areas_element_models", "areas_grid_models", "areas_models", "audit_models",
     "areas_placement_models", "cases_idempotency_models", "cases_models", "intel_alert_models",
     "intel_registry_models", "kit_key_models",
 ]

@@ -162,3 +162,13 @@ def active_units(session: Session) -> list[Unit]:
 def holiday_overrides(session: Session) -> list[HolidayOverride]:
     """The admin's working-day overrides."""
     return list(session.scalars(select(HolidayOverride).order_by(HolidayOverride.day)))
+
+
+def last_events_at(session: Session, case_ids: Sequence[int], action: str) -> dict[int, datetime]:
+    """For each case, when its latest `action` event happened (callers check visibility of the cases first)."""
+    if not case_ids:
+        return {}
+    stmt = (select(CaseEvent.case_id, func.max(CaseEvent.at))
+            .where(CaseEvent.case_id.in_(list(case_ids)), CaseEvent.action == action)
+            .group_by(CaseEvent.case_id))
+    return {int(cid): at for cid, at in session.execute(stmt)}

@@ -140,3 +140,10 @@ def _best_rule(candidates: list[_RuleView], level: int, appeal_type: str) -> _Ru
 def _route(unit_id: int | None, rule: _RuleView, reason: str) -> Route:
     return Route(unit_id, rule.sign_limit, rule.sign_unit, rule.handle_limit, rule.handle_unit, rule.grade,
                  rule.id, reason)
+
+
+def active_unit_ids(session: Session) -> set[int]:
+    """Ids of the units that can receive cases (cached like the rules' units)."""
+    if time.monotonic() - _cache.units_loaded > _UNIT_TTL:
+        _cache._load_units(session)
+    return _cache.active_units

@@ -134,6 +134,13 @@ class ActionIn(BaseModel):
     days: float | None = Field(default=None, gt=0, le=60)
     category_code: str | None = Field(default=None, max_length=40)
     expected_version: int | None = Field(default=None, ge=1, le=MAX_ID, description="Optimistic lock: row version.")
+    reply_by: datetime | None = Field(default=None, description="Urge: when the unit must answer (a time without "
+                                      "zone is Beijing time).")
+
+    @field_validator("reply_by")
+    @classmethod
+    def _reply_by_local(cls, value: datetime | None) -> datetime | None:
+        return value.replace(tzinfo=LOCAL_TZ) if value is not None and value.tzinfo is None else value
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=9,
                                             description="Photos or files of this step (e.g. the on-site check).")
 
@@ -143,6 +150,15 @@ class UnitOut(BaseModel):
 
     id: int
     name: str
+
+
+class SuggestedUnit(BaseModel):
+    """A unit proposed for a waiting case, from the responsibility list (`rule`) or the unit model (`model`)."""
+
+    unit_id: int
+    name: str
+    score: float = Field(description="0–1; 1 for the unit the responsibility list names for the applied category")
+    source: str
 
 
 class EventOut(BaseModel):
@@ -179,6 +195,12 @@ class CaseOut(BaseModel):
     received_at: datetime
     dispatch_deadline: datetime = Field(description="When the first dispatch is due (即时分转); `card` follows it "
                                         "while the case waits for dispatch.")
+    dispatch_due_at: datetime | None = Field(
+        default=None, description="While the case waits for dispatch: when the dispatch limit runs out (after a "
+        "return, counted from the approved return); null otherwise.")
+    suggested_units: list[SuggestedUnit] = Field(
+        default_factory=list, description="While the case waits for dispatch (staff only): units to send it to, "
+        "best first.")
     dispatched_at: datetime | None
     sign_deadline: datetime | None
     signed_at: datetime | None

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from cityloop.accounts import repository as accounts_repo
 from cityloop.audit import service as audit
+from cityloop.cases import dispatch_hints
 from cityloop.cases import repository as repo
 from cityloop.cases.models import Case
-from cityloop.cases.schemas import CaseOut, CasePage, EventOut, UnitOut
+from cityloop.cases.schemas import CaseOut, CasePage, EventOut, SuggestedUnit, UnitOut
 from cityloop.cases.states import STATE_META, TRANSITIONS, State, event_label
 from cityloop.cases.taxonomy import category_names
 from cityloop.kit.auth import Role, Subject
@@ -39,7 +40,7 @@ def check_file_access(session: Session, subject: Subject, name: str) -> None:
 def case_detail(session: Session, subject: Subject, case_id: int, lang: str = "zh") -> CaseOut:
     """A case with its history."""
     case = get_case(session, subject, case_id)
-    out = present(session, subject, case, lang)
+    out = present(session, subject, case, lang, hints=_hints(session, subject, [case]))
     _audit_personal_read(session, subject, [out])
     out.history = [
         EventOut(action=e.action, label=_label(event_label(e.action, e.data), lang),
@@ -59,9 +60,15 @@ def list_cases(session: Session, subject: Subject, filters: dict[str, Any], offs
         filters["phone_index"] = blind_index(normalize_phone(phone) or phone)
     cases, total = repo.list_cases(session, subject, filters, offset, limit, order)
     units = _unit_names(session, {c.unit_id for c in cases if c.unit_id})
-    items = [present(session, subject, c, lang, units) for c in cases]
+    hints = _hints(session, subject, cases)
+    items = [present(session, subject, c, lang, units, hints) for c in cases]
     _audit_personal_read(session, subject, items)
     return CasePage(items=items, total=total, offset=offset, limit=limit)
+
+
+def _hints(session: Session, subject: Subject, cases: list[Case]) -> dict[int, dispatch_hints.Hint]:
+    # Dispatch hints are staff information: citizens see neither the limit nor the candidate units.
+    return dispatch_hints.hints(session, cases) if subject.is_staff else {}
 
 
 def _unit_names(session: Session, ids: set[int]) -> dict[int, str]:
@@ -83,6 +90,14 @@ def unit_name(session: Session, unit_id: int) -> str:
 
 
 cache_clearers.append(_unit_name_cache.clear)
+
+
+def _suggested(session: Session, hint: dispatch_hints.Hint | None,
+               units: dict[int, str] | None) -> list[SuggestedUnit]:
+    if hint is None:
+        return []
+    return [SuggestedUnit(unit_id=u, name=(units or {}).get(u) or unit_name(session, u), score=score, source=src)
+            for u, score, src in hint.units]
 
 
 def _audit_personal_read(session: Session, subject: Subject, shown: list[CaseOut]) -> None:
@@ -109,9 +124,10 @@ def reporter_view(subject: Subject, case: Case) -> dict[str, str | None]:
 
 
 def present(session: Session, subject: Subject, case: Case, lang: str = "zh",
-            units: dict[int, str] | None = None) -> CaseOut:
+            units: dict[int, str] | None = None, hints: dict[int, dispatch_hints.Hint] | None = None) -> CaseOut:
     """The API/page view of a case for `subject`."""
     state = State(case.state)
+    hint = (hints or {}).get(case.id)
     unit = None
     if case.unit_id:
         name = (units or {}).get(case.unit_id) or unit_name(session, case.unit_id)
@@ -130,7 +146,9 @@ def present(session: Session, subject: Subject, case: Case, lang: str = "zh",
         location={"address": case.address, "lng": case.lng, "lat": case.lat,
                   "division_code": case.division_code, "grid_code": case.grid_code},
         category=category, grade=case.grade, escalation_level=case.escalation_level, unit=unit,
-        received_at=case.received_at, dispatch_deadline=case.dispatch_deadline, dispatched_at=case.dispatched_at,
+        received_at=case.received_at, dispatch_deadline=case.dispatch_deadline,
+        dispatch_due_at=hint.due_at if hint else None, suggested_units=_suggested(session, hint, units),
+        dispatched_at=case.dispatched_at,
         sign_deadline=case.sign_deadline,
         signed_at=case.signed_at, deadline=case.deadline, completed_at=case.completed_at,
         closed_at=case.closed_at, card=case.card, reply=case.reply, satisfaction=case.satisfaction,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from cityloop.accounts import repository as accounts_repo
+from cityloop.accounts.notifications.service import Notice, notify_unit, notify_users
 from cityloop.cases import repository as repo
 from cityloop.cases.calendar_source import calendar, dispatch_due
 from cityloop.cases.models import Case, CaseEvent
@@ -101,6 +102,7 @@ class _Sweeper:
         case.urge_count += 1
         self._event(case, "urge", {"automatic": True, "stage": clock.stage, "late_workdays": late,
                                    "urge_count": case.urge_count, "to": clock.to})
+        self._tell(case, clock, late)
         dispatch = clock.stage == Stage.DISPATCH
         self.report.urges += 1
         self.report.dispatch_urges += int(dispatch)
@@ -109,6 +111,16 @@ class _Sweeper:
             self._event(case, "escalate", {"automatic": True, "stage": clock.stage, **escalate(case)})
             self.report.escalations += 1
             self.report.dispatch_escalations += int(dispatch)
+
+    def _tell(self, case: Case, clock: _Clock, late: int) -> None:
+        stage_zh = "派单" if clock.stage == Stage.DISPATCH else "办理"
+        notice = Notice("urged", f"系统自动督办：{case.number}「{case.title}」{stage_zh}已超时 {late} 个工作日",
+                        f"Automatic urge: case {case.number} is {late} working day(s) late ({clock.stage})",
+                        case.id, "系统自动")
+        if clock.to.get("user_ids"):
+            notify_users(self.session, clock.to["user_ids"], notice)
+        elif clock.to.get("unit_id"):
+            notify_unit(self.session, int(clock.to["unit_id"]), notice)
 
     def _late_workdays(self, due: datetime) -> int:
         """1 on the day the case turned red, plus one for each working day since."""

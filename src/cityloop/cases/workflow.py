@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from cityloop.accounts import repository as accounts_repo
+from cityloop.cases import notices
 from cityloop.cases import repository as repo
 from cityloop.cases.calendar_source import calendar
 from cityloop.cases.models import Case, CaseEvent
@@ -41,6 +42,7 @@ def perform(session: Session, subject: Subject, case_id: int, action: str, body:
     if body.attachments:
         data = {**data, "attachments": [a.model_dump() for a in body.attachments]}
     _append(session, subject, case, action, from_state, body.note, data)
+    notices.on_action(session, subject, case, action, body)
     try:
         session.commit()
     except StaleDataError as exc:
@@ -272,12 +274,16 @@ def _merge(session: Session, subject: Subject, case: Case, body: ActionIn) -> di
     return {"into": target.id}
 
 
-def _urge(_session: Session, _s: Subject, case: Case, _b: ActionIn) -> dict[str, Any]:
+def _urge(_session: Session, _s: Subject, case: Case, body: ActionIn) -> dict[str, Any]:
+    _require(body.note, "note", "请填写督办意见", "An urge needs a note saying what is expected")
+    if body.reply_by is not None and body.reply_by <= utcnow():
+        raise ValidationFailed({"reply_by": ("回复时限须晚于当前时间", "reply_by must be in the future")})
     case.urge_count += 1
-    return {"urge_count": case.urge_count}
+    return {"urge_count": case.urge_count, **({"reply_by": body.reply_by.isoformat()} if body.reply_by else {})}
 
 
-def _escalate(_session: Session, _s: Subject, case: Case, _b: ActionIn) -> dict[str, Any]:
+def _escalate(_session: Session, _s: Subject, case: Case, body: ActionIn) -> dict[str, Any]:
+    _require(body.note, "note", "请填写提级理由", "An escalation needs a reason (note)")
     return escalate(case)
 
 

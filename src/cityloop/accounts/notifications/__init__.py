@@ -1,0 +1,1 @@
+"""In-app notifications (站内信): what staff are told about their cases."""
