@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from cityloop.accounts.notifications.routes import router as notifications_router
@@ -22,6 +22,7 @@ from cityloop.audit.routes import router as audit_router
 from cityloop.cases.admin_routes import router as admin_router
 from cityloop.cases.kpi_routes import router as kpi_router
 from cityloop.cases.routes import router as cases_router
+from cityloop.cases.search.routes import router as search_router
 from cityloop.config import get_settings
 from cityloop.intel.alerts.routes import router as alerts_router
 from cityloop.intel.registry.routes import router as intel_router
@@ -30,6 +31,7 @@ from cityloop.kit.errors import DomainError, error_headers, http_error_payload
 from cityloop.kit.keys.check import startup_check
 from cityloop.kit.nul_guard import NulGuard
 from cityloop.kit.ratelimit import MemoryLimiter, get_limiter
+from cityloop.web import pages
 from cityloop.web.headers import SecurityHeaders
 from cityloop.web.router import router as web_router
 
@@ -41,10 +43,19 @@ def _render_domain_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(exc.payload(), status_code=exc.status, headers=error_headers(exc))
 
 
-def _render_http_error(request: Request, exc: Exception) -> JSONResponse:
+def _render_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if pages.wants_html(request):
+        return pages.status_page(request, exc.status_code)
     body = http_error_payload(exc.status_code, str(exc.detail))
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def _render_server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if pages.wants_html(request):
+        return pages.status_page(request, 500)
+    return JSONResponse(http_error_payload(500, "Internal Server Error"), status_code=500)
 
 
 def _render_validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -139,6 +150,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(DomainError, _render_domain_error)
     app.add_exception_handler(RequestValidationError, _render_validation_error)
     app.add_exception_handler(HTTPException, _render_http_error)
+    app.add_exception_handler(Exception, _render_server_error)
 
     @app.get("/api/v1/health", tags=["system"])
     def health() -> dict[str, str]:
@@ -148,6 +160,7 @@ def create_app() -> FastAPI:
     app.include_router(accounts_router)
     app.include_router(notifications_router)
     app.include_router(cases_router)
+    app.include_router(search_router)
     app.include_router(admin_router)
     app.include_router(kpi_router)
     app.include_router(audit_router)

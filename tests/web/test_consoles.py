@@ -148,10 +148,17 @@ def test_supervisor_sees_overdue_cases_and_urges(as_user: Browser, db: Session, 
     overdue = page.split('id="overdue"')[1].split('id="near-due"')[0]
     assert "积水严重无人管" in overdue
     assert "北山街道办" in page
-    r = post(c, f"/cases/{late.id}/act/urge", {"back": "/supervise"})
-    assert r.headers["location"] == "/supervise"
+    refused = post(c, f"/supervise/cases/{late.id}/urge", {})
+    assert refused.status_code == 422
+    assert "督办意见" in refused.text
+    r = post(c, f"/supervise/cases/{late.id}/urge", {"note": "请今天内处理完毕"})
+    assert r.headers["location"] == "/supervise#overdue"
     db.expire_all()
     assert case_detail(db, world.subjects["supervisor"], late.id).urge_count == 1
+    in_place = c.post(f"/supervise/cases/{late.id}/urge", data={"note": "再次督办", "csrf_token": csrf(c)},
+                      headers={"HX-Request": "true", "X-CSRF-Token": csrf(c)})
+    assert 'data-acted="urge"' in in_place.text
+    assert "已通知 1 人" in in_place.text  # the unit's one handler
 
 
 def test_cockpit_figures_come_from_the_kpi_service(as_user: Browser, db: Session, world: World) -> None:

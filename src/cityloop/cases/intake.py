@@ -12,8 +12,8 @@ from typing import NamedTuple
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cityloop.cases import notices, routing
 from cityloop.cases import repository as repo
-from cityloop.cases import routing
 from cityloop.cases.calendar_source import calendar, dispatch_due
 from cityloop.cases.idempotency import service as idempotency
 from cityloop.cases.models import Case, CaseEvent
@@ -231,3 +231,4 @@ def _record_intake_events(session: Session, subject: Subject, case: Case) -> Non
         session.add(CaseEvent(case_id=case.id, action="auto_dispatch", from_state=State.RECEIVED,
                               to_state=State.DISPATCHED, actor_id=None, actor_name="system", actor_kind="system",
                               at=case.received_at, data={"unit_id": case.unit_id}))
+        notices.auto_dispatched(session, case)

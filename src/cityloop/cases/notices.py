@@ -12,7 +12,7 @@ from cityloop.accounts import repository as accounts_repo
 from cityloop.accounts.notifications.service import Notice, notify_unit, notify_users
 from cityloop.cases.models import Case, CaseEvent
 from cityloop.cases.schemas import ActionIn
-from cityloop.kit.auth import Role, Subject
+from cityloop.kit.auth import SYSTEM, Role, Subject
 from cityloop.kit.clock import to_local
 
 Rule = Callable[[Session, Subject, Case, ActionIn], None]
@@ -23,6 +23,10 @@ def on_action(session: Session, subject: Subject, case: Case, action: str, body:
     rule = _RULES.get(action)
     if rule is not None:
         rule(session, subject, case, body)
+
+
+def _sender(subject: Subject) -> str:
+    return "系统自动" if subject.kind == "system" else subject.name
 
 
 def _when(value: datetime | None) -> str:
@@ -40,7 +44,12 @@ def _dispatched(session: Session, subject: Subject, case: Case, body: ActionIn) 
     by = _when(case.sign_deadline)
     notify_unit(session, case.unit_id, Notice(
         "dispatched", f"新派工单 {case.number}「{case.title}」，请于 {by} 前签收",
-        f"New case {case.number} \u201c{case.title}\u201d: sign for it by {by}", case.id, subject.name))
+        f"New case {case.number} \u201c{case.title}\u201d: sign for it by {by}", case.id, _sender(subject)))
+
+
+def auto_dispatched(session: Session, case: Case) -> None:
+    """Tell the unit the responsibility list sent a new case to (at intake, in its transaction)."""
+    _dispatched(session, SYSTEM, case, ActionIn())
 
 
 def _urged(session: Session, subject: Subject, case: Case, body: ActionIn) -> None:
@@ -48,14 +57,14 @@ def _urged(session: Session, subject: Subject, case: Case, body: ActionIn) -> No
     by_zh = f"，请于 {_when(body.reply_by)} 前回复" if body.reply_by else ""
     by_en = f"; reply by {_when(body.reply_by)}" if body.reply_by else ""
     notice = Notice("urged", f"督办 {case.number}「{case.title}」{zh}{by_zh}",
-                    f"Urged: case {case.number}{en}{by_en}", case.id, subject.name, body.reply_by)
+                    f"Urged: case {case.number}{en}{by_en}", case.id, _sender(subject), body.reply_by)
     _to_unit_or_dispatchers(session, case, notice)
 
 
 def _escalated(session: Session, subject: Subject, case: Case, body: ActionIn) -> None:
     zh, en = _note(body)
     notice = Notice("escalated", f"提级 {case.number}「{case.title}」至第 {case.escalation_level} 级{zh}",
-                    f"Escalated: case {case.number} to level {case.escalation_level}{en}", case.id, subject.name)
+                    f"Escalated: case {case.number} to level {case.escalation_level}{en}", case.id, _sender(subject))
     _to_unit_or_dispatchers(session, case, notice)
 
 
@@ -65,7 +74,7 @@ def _redo(session: Session, subject: Subject, case: Case, body: ActionIn) -> Non
     zh, en = _note(body)
     notify_unit(session, case.unit_id, Notice("redo", f"核查不通过，请重办 {case.number}{zh}",
                                               f"Verification failed, redo case {case.number}{en}", case.id,
-                                              subject.name))
+                                              _sender(subject)))
 
 
 def _decided(kind: str, asked: str, zh: str, en: str) -> Rule:
@@ -75,7 +84,7 @@ def _decided(kind: str, asked: str, zh: str, en: str) -> Rule:
             return
         note_zh, note_en = _note(body)
         notify_users(session, [requester], Notice(kind, f"{case.number} {zh}{note_zh}", f"Case {case.number}: "
-                                                  f"{en}{note_en}", case.id, subject.name))
+                                                  f"{en}{note_en}", case.id, _sender(subject)))
     return rule
 
 

@@ -172,3 +172,13 @@ def last_events_at(session: Session, case_ids: Sequence[int], action: str) -> di
             .where(CaseEvent.case_id.in_(list(case_ids)), CaseEvent.action == action)
             .group_by(CaseEvent.case_id))
     return {int(cid): at for cid, at in session.execute(stmt)}
+
+
+def last_notes(session: Session, case_ids: Sequence[int], action: str) -> dict[int, str]:
+    """For each case, the note of its latest `action` event (callers check visibility of the cases first)."""
+    if not case_ids:
+        return {}
+    latest = (select(func.max(CaseEvent.id)).where(CaseEvent.case_id.in_(list(case_ids)), CaseEvent.action == action)
+              .group_by(CaseEvent.case_id))
+    rows = session.execute(select(CaseEvent.case_id, CaseEvent.note).where(CaseEvent.id.in_(latest)))
+    return {int(cid): note for cid, note in rows if note}

@@ -169,6 +169,7 @@ class EventOut(BaseModel):
     from_state: str | None
     to_state: str | None
     actor: str
+    actor_label: str = Field(default="", description="The person and their unit, or 系统自动 for the system")
     at: datetime
     note: str
     data: dict[str, Any]

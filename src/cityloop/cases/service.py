@@ -42,11 +42,15 @@ def case_detail(session: Session, subject: Subject, case_id: int, lang: str = "z
     case = get_case(session, subject, case_id)
     out = present(session, subject, case, lang, hints=_hints(session, subject, [case]))
     _audit_personal_read(session, subject, [out])
+    events = repo.events_of(session, case.id)
+    people = _people(session, {e.actor_id for e in events if e.actor_id}, lang)
+    system = "System" if lang == "en" else "系统自动"
     out.history = [
         EventOut(action=e.action, label=_label(event_label(e.action, e.data), lang),
-                 from_state=e.from_state, to_state=e.to_state, actor=e.actor_name, at=e.at, note=e.note,
-                 data=e.data)
-        for e in repo.events_of(session, case.id)
+                 from_state=e.from_state, to_state=e.to_state, actor=e.actor_name,
+                 actor_label=people.get(e.actor_id or 0) or (system if e.actor_kind == "system" else e.actor_name),
+                 at=e.at, note=e.note, data=e.data)
+        for e in events
     ]
     return out
 
@@ -59,11 +63,30 @@ def list_cases(session: Session, subject: Subject, filters: dict[str, Any], offs
         phone = str(filters.pop("phone")).strip()
         filters["phone_index"] = blind_index(normalize_phone(phone) or phone)
     cases, total = repo.list_cases(session, subject, filters, offset, limit, order)
+    items = present_many(session, subject, cases, lang)
+    return CasePage(items=items, total=total, offset=offset, limit=limit)
+
+
+def _people(session: Session, user_ids: set[int], lang: str) -> dict[int, str]:
+    """"王五（西湖区城管局）" for each acting user: timelines name people and units, not accounts."""
+    out: dict[int, str] = {}
+    for user_id in user_ids:
+        user = accounts_repo.user_by_id(session, user_id)
+        if user is None:
+            continue
+        person = user.display_name or user.username
+        unit = unit_name(session, user.unit_id) if user.unit_id else ""
+        out[user_id] = f"{person}（{unit}）" if unit and lang != "en" else f"{person} ({unit})" if unit else person
+    return out
+
+
+def present_many(session: Session, subject: Subject, cases: list[Case], lang: str = "zh") -> list[CaseOut]:
+    """Several cases as `subject` sees them (personal data reads audited, as in lists)."""
     units = _unit_names(session, {c.unit_id for c in cases if c.unit_id})
     hints = _hints(session, subject, cases)
     items = [present(session, subject, c, lang, units, hints) for c in cases]
     _audit_personal_read(session, subject, items)
-    return CasePage(items=items, total=total, offset=offset, limit=limit)
+    return items
 
 
 def _hints(session: Session, subject: Subject, cases: list[Case]) -> dict[int, dispatch_hints.Hint]:

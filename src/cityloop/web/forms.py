@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
+from cityloop.cases.models import parse_case_number
 from cityloop.cases.schemas import ActionIn, CaseIn
 from cityloop.kit.errors import ValidationFailed
 from cityloop.kit.phones import MESSAGE as PHONE_MESSAGE
@@ -80,9 +81,12 @@ def action_in(form: dict[str, Any]) -> ActionIn:
     for key in ("note", "reply", "satisfaction", "category_code"):
         if form.get(key):
             data[key] = str(form[key]).strip()
-    for key in ("unit_id", "into", "expected_version"):
+    for key in ("unit_id", "into", "expected_version", "reply_by"):
         if form.get(key):
             data[key] = form[key]
+    if isinstance(data.get("into"), str) and len(data["into"].strip()) >= 16:
+        # People merge by the case number they see; the id inside it is what the workflow takes.
+        data["into"] = parse_case_number(data["into"]) or data["into"]
     if form.get("days"):
         data["days"] = form["days"]
     if form.get("passed") in {"true", "false"}:

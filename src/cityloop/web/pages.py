@@ -160,3 +160,26 @@ class PageRoute(APIRoute):
             return response
 
         return handler
+
+
+# Paths whose clients are programs: their errors stay JSON whatever the Accept header says.
+_MACHINE_PREFIXES = ("/api/", "/open311/", "/files/", "/static/")
+_STATUS_TEXT = {
+    404: ("页面不存在，请检查地址或从首页进入", "This page does not exist; check the address or start at home"),
+    405: ("不支持这种访问方式", "This page cannot be opened this way"),
+    500: ("服务器出错了，请稍后再试；问题已记录", "A server error; it has been logged, try again later"),
+}
+
+
+def wants_html(request: Request) -> bool:
+    """True for a browser asking for a page (not the API, not a program that did not ask for HTML)."""
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and not request.url.path.startswith(_MACHINE_PREFIXES)
+
+
+def status_page(request: Request, status: int) -> HTMLResponse:
+    """The HTML page for an error outside the pages' own handling (unknown path, server error)."""
+    zh, en = _STATUS_TEXT.get(status, ("请求无法完成", "The request could not be completed"))
+    lang = language(request)
+    ctx = {"status": status, "message": en if lang == "en" else zh, "code": str(status)}
+    return render(request, "error.html", ctx, getattr(request.state, "subject", None), status)

@@ -12,10 +12,12 @@ from cityloop.web.desk import views as views_desk
 from cityloop.web.dispatch import views as views_dispatch
 from cityloop.web.grid import views as views_grid
 from cityloop.web.inbox import views as views_inbox
+from cityloop.web.notices import views as views_notices
 from cityloop.web.portal import views as views_portal
+from cityloop.web.search import views as views_search
 from cityloop.web.supervise import views as views_supervise
 
 router = APIRouter(include_in_schema=False)
 for module in (views_auth, views_portal, views_desk, views_dispatch, views_case, views_inbox, views_grid,
-               views_supervise, views_cockpit, views_admin):
+               views_supervise, views_cockpit, views_admin, views_notices, views_search):
     router.include_router(module.router)

@@ -41,3 +41,12 @@ def mark_read(session: Session, user_id: int, ids: Sequence[int] | None, at: dat
     if ids is not None:
         stmt = stmt.where(Notification.id.in_(list(ids)))
     return int(session.execute(stmt.values(read_at=at)).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def latest_batch_size(session: Session, case_id: int, kind: str) -> int:
+    """How many users the latest notice of `kind` about a case reached (one batch shares its time)."""
+    latest = select(func.max(Notification.created_at)).where(Notification.case_id == case_id,
+                                                            Notification.kind == kind).scalar_subquery()
+    stmt = select(func.count()).where(Notification.case_id == case_id, Notification.kind == kind,
+                                      Notification.created_at == latest)
+    return int(session.scalar(stmt) or 0)

@@ -78,6 +78,12 @@ def mark_read(session: Session, subject: Subject, notification_id: int | None) -
     return changed
 
 
+def case_of(session: Session, subject: Subject, notification_id: int) -> int | None:
+    """The case one of the caller's notices is about (None for someone else's or a notice without a case)."""
+    row = session.get(Notification, notification_id)
+    return row.case_id if row is not None and row.user_id == subject.id else None
+
+
 def _is_own_read(session: Session, user_id: int, notification_id: int) -> bool:
     row = session.get(Notification, notification_id)
     return row is not None and row.user_id == user_id

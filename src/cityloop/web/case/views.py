@@ -12,6 +12,7 @@ from cityloop.cases import service as cases
 from cityloop.cases import workflow
 from cityloop.cases.states import TRANSITIONS
 from cityloop.kit.auth import Role, Subject
+from cityloop.kit.clock import utcnow
 from cityloop.kit.db import MAX_ID
 from cityloop.kit.deps import DbSession, Lang
 from cityloop.kit.errors import NotFound, ValidationFailed
@@ -49,6 +50,14 @@ def case_context(session: Session, subject: Subject, case_id: int, lang: str,
 def case_page(case_id: int, request: Request, session: DbSession, subject: Staff, lang: Lang) -> Response:
     """One case with its actions and timeline."""
     return render(request, "case/page.html", case_context(session, subject, _bounded(case_id), lang), subject)
+
+
+@router.get("/cases/{case_id}/print")
+def print_page(case_id: int, request: Request, session: DbSession, subject: Staff, lang: Lang) -> Response:
+    """The 处置单 of one case, laid out for paper (A4), with its whole history and signature lines."""
+    case = cases.case_detail(session, subject, _bounded(case_id), lang)
+    area = lookup_service.division_names(session, {str(case.location.get("division_code") or "")})
+    return render(request, "case/print.html", {"case": case, "area_names": area, "now": utcnow()}, subject)
 
 
 @router.post("/cases/{case_id}/act/{action}")

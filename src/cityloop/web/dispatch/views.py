@@ -12,9 +12,10 @@ from cityloop.cases.states import AppealType, Channel, State
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.deps import DbSession, Lang
 from cityloop.kit.errors import ValidationFailed
-from cityloop.web import exports, forms, lookup_service, queues, slots
+from cityloop.web import exports, forms, queues
+from cityloop.web.dispatch import queue as dispatch_queue
 from cityloop.web.dispatch import service as dispatch_service
-from cityloop.web.pages import PageRoute, render
+from cityloop.web.pages import PageRoute, is_htmx, render
 from cityloop.web.security import require
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -25,15 +26,18 @@ Dispatcher = Annotated[Subject, Depends(require(Role.DISPATCHER))]
 def workbench(request: Request, session: DbSession, subject: Dispatcher, lang: Lang) -> Response:
     """The queue with filters; each row can be dispatched to its suggested unit in one click."""
     query = queues.parse_query("dispatch", dict(request.query_params), order="received_at")
-    page = queues.fetch(session, subject, query, lang)
-    ctx = {
-        "page": page, "query": query, "units": lookup_service.units(session),
-        "suggested": {c.id: slots.suggest_unit(session, c) for c in page.items},
-        "area_names": lookup_service.division_names(
-            session, {str(c.location.get("division_code")) for c in page.items if c.location.get("division_code")}),
-        "states": [State.RECEIVED, State.RETURN_REQUESTED], "channels": list(Channel), "types": list(AppealType),
-        "done": request.query_params.get("done"), "failed": request.query_params.get("failed"),
-    }
+    ctx = dispatch_queue.queue_context(session, subject, query, lang)
+    if is_htmx(request) and request.headers.get("hx-target") == "queue-rows":
+        # The queue refreshes itself: only the rows, with the total the tab title watches.
+        return render(request, "dispatch/_rows.html", ctx, subject)
+    ctx.update({
+        "query": query, "states": [State.RECEIVED, State.RETURN_REQUESTED], "channels": list(Channel),
+        "types": list(AppealType), "done": request.query_params.get("done"),
+        "failed": request.query_params.get("failed"),
+        "dispatched": dispatch_queue.just_dispatched(session, subject, request.query_params.get("dispatched"),
+                                                       lang),
+        "refresh_query": str(request.url.query),
+    })
     return render(request, "dispatch/index.html", ctx, subject)
 
 

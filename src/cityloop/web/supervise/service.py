@@ -9,8 +9,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cityloop.accounts.notifications import repository as notices_repo
+from cityloop.cases import repository as cases_repo
 from cityloop.cases import service as cases
-from cityloop.cases.schemas import CaseOut
+from cityloop.cases import workflow
+from cityloop.cases.schemas import ActionIn, CaseOut
 from cityloop.cases.states import State
 from cityloop.kit.auth import Subject
 from cityloop.kit.errors import ValidationFailed
@@ -19,6 +22,7 @@ from cityloop.web.cockpit.data import slot_function
 
 log = logging.getLogger("cityloop.web")
 NEAR_DUE_HOURS = 24
+_NOTICE_KIND = {"urge": "urged", "escalate": "escalated"}
 
 
 @dataclass
@@ -89,3 +93,16 @@ def act_on_alert(session: Session, subject: Subject, alert_id: int, action: str,
         raise ValidationFailed({"action": (f"未知操作 {action}", f"Unknown action {action}")}) from None
     act(session, subject, alert_id, chosen, note)
     return True
+
+
+def request_reasons(session: Session, extensions: list[CaseOut], returns: list[CaseOut]) -> dict[int, str]:
+    """The unit's reason for each pending extension or return, shown beside the approve buttons."""
+    found = cases_repo.last_notes(session, [c.id for c in extensions], "request_extension")
+    found.update(cases_repo.last_notes(session, [c.id for c in returns], "return"))
+    return found
+
+
+def noted_action(session: Session, subject: Subject, case_id: int, action: str, body: ActionIn) -> int:
+    """Urge or escalate one case; how many people the in-app notice reached."""
+    workflow.perform(session, subject, case_id, action, body)
+    return notices_repo.latest_batch_size(session, case_id, _NOTICE_KIND[action])

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from cityloop.kit.auth import Role, Subject
+from cityloop.kit.db import MAX_ID
 from cityloop.kit.deps import DbSession, Lang
 from cityloop.kit.errors import NotFound
 from cityloop.web import exports, forms, lookup_service, queues
 from cityloop.web.display import countdown
-from cityloop.web.pages import PageRoute, render
+from cityloop.web.pages import PageRoute, is_htmx, render
 from cityloop.web.security import require
 from cityloop.web.supervise import service as supervise_service
 
@@ -33,7 +34,8 @@ def board(request: Request, session: DbSession, subject: Supervisor, lang: Lang)
     area_names = lookup_service.division_names(session, {code for code, _late, _near in data.by_area})
     ctx = {"board": data, "units": lookup_service.units(session), "divisions": lookup_service.divisions(session),
            "area_names": area_names,
-           "filters": filters, "countdowns": {c.id: countdown(c) for c in data.overdue + data.near_due}}
+           "filters": filters, "countdowns": {c.id: countdown(c) for c in data.overdue + data.near_due},
+           "reasons": supervise_service.request_reasons(session, data.extensions, data.returns)}
     return render(request, "supervise/index.html", ctx, subject)
 
 
@@ -51,3 +53,16 @@ def alert_action(alert_id: int, action: str, session: DbSession, subject: Superv
     if not supervise_service.act_on_alert(session, subject, alert_id, action, note):
         raise NotFound("预警功能未启用", "Early warnings are not available")
     return RedirectResponse("/supervise#warnings", status_code=303)
+
+
+@router.post("/supervise/cases/{case_id}/{action}")
+def noted_action(case_id: int, action: str, request: Request, session: DbSession, subject: Supervisor,
+                 form: forms.Form) -> Response:
+    """Urge or escalate with a note; answers in place (htmx) with how many people were told."""
+    if action not in {"urge", "escalate"}:
+        raise NotFound("未知操作", "Unknown action")
+    told = supervise_service.noted_action(session, subject, case_id if 0 < case_id <= MAX_ID else -1, action,
+                                          forms.action_in(forms.fields(form)))
+    if is_htmx(request):
+        return render(request, "supervise/_acted.html", {"act": action, "told": told}, subject)
+    return RedirectResponse("/supervise#overdue", status_code=303)

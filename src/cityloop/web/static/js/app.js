@@ -90,4 +90,51 @@
     var meta = document.querySelector('meta[name="csrf-token"]');
     if (meta) ev.detail.headers["X-CSRF-Token"] = meta.content;
   });
+
+  // Keyboard: "/" focuses the search box; on a queue j/k move between rows, Enter opens, d dispatches the row.
+  function typing(el) { return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName)); }
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("[data-queue-row]")); }
+  function move(step) {
+    var list = rows(); if (!list.length) return;
+    var at = list.findIndex(function (r) { return r.classList.contains("row-focus"); });
+    var next = list[Math.max(0, Math.min(list.length - 1, at < 0 ? 0 : at + step))];
+    list.forEach(function (r) { r.classList.remove("row-focus"); });
+    next.classList.add("row-focus"); next.scrollIntoView({block: "nearest"});
+  }
+  document.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
+    var focused = document.querySelector("[data-queue-row].row-focus");
+    if (ev.key === "/") {
+      var box = document.querySelector('[data-hotkey="/"]');
+      if (box) { ev.preventDefault(); box.focus(); }
+    } else if (ev.key === "j" || ev.key === "k") {
+      move(ev.key === "j" ? 1 : -1);
+    } else if (ev.key === "Enter" && focused) {
+      var link = focused.querySelector("a[href]"); if (link) link.click();
+    } else if (ev.key === "d" && focused) {
+      var go = focused.querySelector("[data-quick-dispatch]"); if (go) { ev.preventDefault(); go.click(); }
+    }
+  });
+
+  // A refresh must not pull a row from under the dispatcher's hand (an open unit picker, a ticked box).
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var rowsEl = document.getElementById("queue-rows");
+    if (ev.detail.elt !== rowsEl) return;
+    var busy = rowsEl.contains(document.activeElement) || rowsEl.querySelector("input[type=checkbox]:checked");
+    if (busy) ev.preventDefault();
+  });
+
+  // The queue announces new cases in the tab title while the dispatcher looks elsewhere.
+  var baseTitle = document.title;
+  document.addEventListener("htmx:afterSwap", function () {
+    var marker = document.querySelector("[data-queue-total]");
+    if (!marker) return;
+    var total = parseInt(marker.dataset.queueTotal, 10), seen = parseInt(sessionStorage.getItem("queueSeen") || "0", 10);
+    if (document.hidden && total > seen) document.title = "(" + (total - seen) + ") " + baseTitle;
+    else { sessionStorage.setItem("queueSeen", String(total)); document.title = baseTitle; }
+  });
+  document.addEventListener("visibilitychange", function () {
+    var marker = document.querySelector("[data-queue-total]");
+    if (!document.hidden && marker) { sessionStorage.setItem("queueSeen", marker.dataset.queueTotal); document.title = baseTitle; }
+  });
 })();

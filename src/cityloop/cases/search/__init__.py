@@ -1,0 +1,1 @@
+"""Global search over the cases a caller may see: by number, tracking code, phone or words."""

@@ -1,0 +1,33 @@
+"""All SQL of the global search; every query starts from the caller's scoped cases."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from cityloop.cases.models import Case
+from cityloop.cases.repository import get_case, scoped_cases
+from cityloop.kit.auth import Subject
+
+
+def by_id(session: Session, subject: Subject, case_id: int) -> Case | None:
+    """One visible case."""
+    return get_case(session, subject, case_id)
+
+
+def by_lookup_code(session: Session, subject: Subject, code: str) -> list[Case]:
+    """Visible cases with this tracking code (the code citizens quote on the phone)."""
+    return list(session.scalars(scoped_cases(subject).where(Case.lookup_code == code).limit(5)))
+
+
+def by_phone_index(session: Session, subject: Subject, index: str, limit: int) -> list[Case]:
+    """Visible cases of one reporter phone, newest first."""
+    stmt = scoped_cases(subject).where(Case.reporter_phone_index == index)
+    return list(session.scalars(stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit)))
+
+
+def by_words(session: Session, subject: Subject, words: list[str], limit: int) -> list[Case]:
+    """Visible cases whose title or content holds every word, newest first."""
+    stmt = scoped_cases(subject)
+    for word in words:
+        stmt = stmt.where(Case.title.contains(word, autoescape=True) | Case.content.contains(word, autoescape=True))
+    return list(session.scalars(stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit)))

@@ -1,0 +1,1 @@
+"""站内信 pages: the inbox and the header bell."""

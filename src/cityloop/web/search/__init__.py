@@ -1,0 +1,1 @@
+"""The global search page behind the header search box."""
