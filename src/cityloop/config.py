@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     sweep_minutes: int = Field(default=5, description="Minutes between two SLA sweeps of the task runner.")
     run_sweeper: bool = Field(default=True, description="Run the periodic SLA sweep inside `cityloop serve`.")
     upload_max_bytes: int = Field(default=5_000_000, description="Largest accepted attachment, in bytes.")
+    reply_min_chars: int = Field(
+        default=8, ge=0, le=500, description="Fewest letters and digits (punctuation and spaces not counted) a unit's "
+        "reply (办结答复) must have: “已处理” tells the citizen nothing.")
     verify_photo_categories: list[str] = Field(
         default_factory=list, description="Category code prefixes whose passed on-site verification needs a photo "
         '(JSON list, e.g. ["01", "0203"]); ["*"] for every category; empty for none.')

@@ -160,7 +160,7 @@ def _history(db: Session, w: World) -> None:
     """Six cases whose figures are worked out in the test below."""
     a = file_at(db, w, T0)  # 占道经营 → street office, auto-dispatched
     act(db, w, "street_handler", a, "sign", T0 + H)
-    act(db, w, "street_handler", a, "complete", T0 + D, reply="已处理")
+    act(db, w, "street_handler", a, "complete", T0 + D, reply="已处理完毕，现场已清理")
     act(db, w, "grid_worker", a, "verify", T0 + D + H, passed=True)
     act(db, w, "agent", a, "revisit", T0 + D + 2 * H, satisfaction="satisfied")
     act(db, w, "dispatcher", a, "close", T0 + 2 * D)
@@ -173,9 +173,9 @@ def _history(db: Session, w: World) -> None:
     act(db, w, "dispatcher", d, "reassign", T0 + 2 * H, unit_id=w.units["chengguan"].id)
     e = file_at(db, w, T0, category_code="030101", appeal_type="event")  # 井盖: 1 h to sign, 4 h to handle
     act(db, w, "handler", e, "sign", T0 + H / 2)
-    act(db, w, "handler", e, "complete", T0 + 2 * H, reply="已补装")
+    act(db, w, "handler", e, "complete", T0 + 2 * H, reply="已补装缺失井盖并设警示")
     act(db, w, "grid_worker", e, "verify", T0 + 3 * H, passed=False, note="未补装")
-    act(db, w, "handler", e, "complete", T0 + 6 * H, reply="已补装井盖")
+    act(db, w, "handler", e, "complete", T0 + 6 * H, reply="已补装井盖并设置警示标志")
     act(db, w, "grid_worker", e, "verify", T0 + 7 * H, passed=True)
     act(db, w, "agent", e, "revisit", T0 + D, satisfaction="dissatisfied")
     file_at(db, w, T0, category_code="030101", appeal_type="event")  # never signed: overdue after 4 h
@@ -348,7 +348,7 @@ def _payload(action: str, case: Case, w: World, rnd: random.Random, others: list
     return {
         "dispatch": {"unit_id": rnd.choice(units)}, "reassign": {"unit_id": rnd.choice(units)},
         "return": {"note": "不属于本单位"}, "request_extension": {"days": rnd.randint(1, 3), "note": "需协调"},
-        "suspend": {"note": "等待材料"}, "complete": {"reply": "已处理完毕"},
+        "suspend": {"note": "等待材料"}, "complete": {"reply": "已处理完毕，现场已清理"},
         "verify": {"passed": rnd.random() < 0.5, "note": "现场未整改"},
         "revisit": {"satisfaction": rnd.choice(["satisfied", "basically_satisfied", "dissatisfied"])},
         "reopen": {"note": "群众不满意"}, "invalidate": {"note": "无效来电"},

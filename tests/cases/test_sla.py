@@ -68,7 +68,7 @@ def test_one_automatic_urge_per_overdue_working_day_then_escalation(db, world) -
 
 def test_completed_cases_are_left_alone(db, world) -> None:
     case = _new_case(db, world)
-    perform(db, world.subjects["street_handler"], case.id, "complete", ActionIn(reply="已处理。"))
+    perform(db, world.subjects["street_handler"], case.id, "complete", ActionIn(reply="已处理完毕，现场已清理。"))
     report = sweep(db, MONDAY_10 + timedelta(days=30))
     assert report.urges == 0
     assert case.urge_count == 0

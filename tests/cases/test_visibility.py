@@ -94,7 +94,7 @@ def test_every_case_waiting_for_a_unit_is_actionable_by_one_of_its_users(db, wor
     visible = [m for m in members if repository.get_case(db, world.subjects[m], case.id) is not None]
     assert visible, f"no user of unit {case.unit_id} sees case {case.id} at {case.division_code}"
     action = UNIT_ACTIONS[State(case.state)]
-    body = {"reply": "已处理。"} if action == "complete" else {}
+    body = {"reply": "已处理完毕，现场已清理。"} if action == "complete" else {}
     assert any(_acts(db, world, m, case.id, action, body) for m in visible
                if world.subjects[m].has(*TRANSITIONS[action].roles))
 

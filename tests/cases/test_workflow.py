@@ -128,7 +128,8 @@ def test_failed_verification_sends_the_case_back_for_redo(db, world) -> None:
 
 def test_dissatisfied_revisit_can_be_reopened(db, world) -> None:
     case = file_case(db, world.subjects["agent"])
-    for who, action, body in [("street_handler", "sign", {}), ("street_handler", "complete", {"reply": "已处理。"}),
+    for who, action, body in [("street_handler", "sign", {}),
+                              ("street_handler", "complete", {"reply": "已清理现场并回访群众。"}),
                               ("grid_worker", "verify", {"passed": True}),
                               ("agent", "revisit", {"satisfaction": "dissatisfied"})]:
         act(db, world, who, case.id, action, **body)

@@ -20,7 +20,7 @@ ACTORS = ["dispatcher", "street_handler", "handler", "supervisor", "grid_worker"
 BODIES: dict[str, dict[str, object]] = {
     "dispatch": {"unit_id": "street"}, "reassign": {"unit_id": "chengguan"}, "return": {"note": "不属本单位"},
     "request_extension": {"days": 2, "note": "需协调"}, "suspend": {"note": "等待鉴定"},
-    "complete": {"reply": "已处理完毕。"}, "verify": {"passed": True}, "revisit": {"satisfaction": "satisfied"},
+    "complete": {"reply": "已处理完毕现场已清"}, "verify": {"passed": True}, "revisit": {"satisfaction": "satisfied"},
     "reopen": {"note": "重办"}, "invalidate": {"note": "重复来电"},
 }
 steps = st.lists(st.tuples(st.sampled_from(ACTORS), st.sampled_from(sorted(TRANSITIONS)), st.booleans(),

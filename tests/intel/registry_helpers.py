@@ -53,7 +53,7 @@ def train_dir(directory: Path, labels_map: dict[str, str] | None = None) -> Path
 def finish(session: Session, case: Case) -> Case:
     """Drive an auto-dispatched case through sign, complete and verify (system acts for every role)."""
     workflow.perform(session, SYSTEM, case.id, "sign", ActionIn())
-    workflow.perform(session, SYSTEM, case.id, "complete", ActionIn(reply="已处理"))
+    workflow.perform(session, SYSTEM, case.id, "complete", ActionIn(reply="已处理完毕，现场已清理"))
     return workflow.perform(session, SYSTEM, case.id, "verify", ActionIn(passed=True))
 
 

@@ -105,7 +105,7 @@ def test_unit_choices_and_closed_cases_become_labels(db: Session, world: World, 
 
 def finish_and_close(session: Session, case_id: int) -> None:
     """Complete, verify, revisit and close a case that is being handled."""
-    for action, body in [("complete", ActionIn(reply="已处理")), ("verify", ActionIn(passed=True)),
+    for action, body in [("complete", ActionIn(reply="已处理完毕，现场已清理")), ("verify", ActionIn(passed=True)),
                          ("revisit", ActionIn(satisfaction="satisfied")), ("close", ActionIn())]:
         workflow.perform(session, SYSTEM, case_id, action, body)
 

@@ -39,10 +39,11 @@ def seed(db: Session, w: World) -> None:
         day = SUNDAY - timedelta(days=3 + week)
         street = file_on(db, w, day, category="010101", title="小区门口占道经营", content="摊贩占道经营")
         act(db, w, "street_handler", street, "sign", day, 17)
-        act(db, w, "street_handler", street, "complete", day + timedelta(days=1 + week // 7), 10, reply="已处理")
+        act(db, w, "street_handler", street, "complete", day + timedelta(days=1 + week // 7), 10,
+            reply="已处理完毕并清理")
         cover = file_on(db, w, day, category="030101", appeal_type="event", title="井盖缺失", content="井盖缺失危险")
         act(db, w, "handler", cover, "sign", day, 18)
-        act(db, w, "handler", cover, "complete", day + timedelta(days=2), 12, reply="已补装")
+        act(db, w, "handler", cover, "complete", day + timedelta(days=2), 12, reply="已补装缺失井盖并设警示")
     for _ in range(3):
         file_on(db, w, SUNDAY - timedelta(days=1), OTHER_STREET)
     alerts.scan(db, at(date(2024, 5, 15), 20))

@@ -35,7 +35,7 @@ def test_a_portal_photo_is_served_to_staff_of_its_area_only(world: World, client
 def test_a_step_photo_follows_its_case(world: World, db: Session, as_user: Callable[[str], TestClient]) -> None:
     case_id = file_case(db, world.subjects["agent"]).id
     perform(db, world.subjects["street_handler"], case_id, "sign", ActionIn())
-    perform(db, world.subjects["street_handler"], case_id, "complete", ActionIn(reply="已处理"))
+    perform(db, world.subjects["street_handler"], case_id, "complete", ActionIn(reply="已处理完毕，现场已清理"))
     grid = as_user("grid_worker")
     post(grid, f"/cases/{case_id}/act/verify", {"passed": "true"}, files={"photo": ("s.jpg", JPG, "image/jpeg")})
     (name,) = _stored()

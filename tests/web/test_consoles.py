@@ -108,7 +108,7 @@ def test_grid_worker_verifies_and_reports(as_user: Browser, db: Session, world: 
 
     case_id = file_case(db, world.subjects["agent"]).id
     perform(db, world.subjects["street_handler"], case_id, "sign", ActionIn())
-    perform(db, world.subjects["street_handler"], case_id, "complete", ActionIn(reply="已处理"))
+    perform(db, world.subjects["street_handler"], case_id, "complete", ActionIn(reply="已处理完毕，现场已清理"))
     c = as_user("grid_worker")
     assert f'id="task-{case_id}"' in c.get("/grid").text
     r = post(c, f"/cases/{case_id}/act/verify", {"passed": "true", "back": "/grid"},
@@ -135,7 +135,7 @@ def test_failed_verification_needs_a_note(as_user: Browser, db: Session, world: 
 
     case_id = file_case(db, world.subjects["agent"]).id
     perform(db, world.subjects["street_handler"], case_id, "sign", ActionIn())
-    perform(db, world.subjects["street_handler"], case_id, "complete", ActionIn(reply="已处理"))
+    perform(db, world.subjects["street_handler"], case_id, "complete", ActionIn(reply="已处理完毕，现场已清理"))
     r = post(as_user("grid_worker"), f"/cases/{case_id}/act/verify", {"passed": "false"})
     assert r.status_code == 400
     assert "核查不通过需填写原因" in r.text

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from web_helpers import post, web_app
 
 from builders import DISTRICT, World, file_case
+from cityloop.cases.service import case_detail
 from cityloop.kit import clock
 
 MONDAY_10 = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -98,3 +99,26 @@ def test_search_box_goes_straight_to_a_case_by_number(as_user, db: Session, worl
     assert r.headers["location"] == f"/cases/{case.id}"
     words = c.get("/search", params={"q": "占道经营"}).text
     assert case.number in words
+
+
+def test_a_formulaic_reply_is_flagged_live_and_a_bare_one_refused(as_user, db: Session, world: World) -> None:
+    case = file_case(db, world.subjects["agent"])
+    handler = as_user("street_handler")
+    assert post(handler, f"/cases/{case.id}/act/sign").status_code == 303
+    advice = post(handler, f"/cases/{case.id}/reply-check", {"reply": "您好，来信收悉，已转相关部门处理，请耐心等待。"})
+    assert "hint-formulaic" in advice.text
+    good = post(handler, f"/cases/{case.id}/reply-check", {
+        "reply": "经现场核查，摊贩已于3月3日劝离，城管中队每日巡查。依据《城市市容和环境卫生管理条例》第十七条。"
+                 "如有疑问请联系北山街道城管科 0571-87654321。"})
+    assert "hint-formulaic" not in good.text
+    refused = post(handler, f"/cases/{case.id}/act/complete", {"reply": "已处理。"})
+    assert refused.status_code == 400
+    assert "答复过于简单" in refused.text
+    photo = ("after.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")
+    done = post(handler, f"/cases/{case.id}/act/complete", {"reply": "已清理占道摊贩，安排城管每日巡查。"},
+                files={"photo": photo})
+    assert done.status_code == 303
+    db.expire_all()
+    [completed] = [e for e in case_detail(db, world.subjects["dispatcher"], case.id).history or []
+                   if e.action == "complete"]
+    assert [a["content_type"] for a in completed.data["attachments"]] == ["image/png"]

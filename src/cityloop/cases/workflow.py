@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,8 @@ from cityloop.kit.calendar import LimitUnit
 from cityloop.kit.clock import utcnow
 from cityloop.kit.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 
+# Punctuation, symbols and spaces do not make a reply longer.
+_MEANINGFUL = re.compile(r"[\W_]+")
 Handler = Callable[[Session, Subject, Case, ActionIn], dict[str, Any]]
 # Called after a successful action (e.g. intel records re-categorisations, reply quality); never blocks.
 after_action: list[Callable[[Session, Subject, Case, str, ActionIn], None]] = []
@@ -195,6 +198,11 @@ def _resume(session: Session, _s: Subject, case: Case, _b: ActionIn) -> dict[str
 
 def _complete(_session: Session, _s: Subject, case: Case, body: ActionIn) -> dict[str, Any]:
     _require(body.reply, "reply", "请填写答复内容", "A reply is required")
+    least = get_settings().reply_min_chars
+    if len(_MEANINGFUL.sub("", body.reply or "")) < least:
+        raise ValidationFailed({"reply": (f"答复过于简单：请写明处理结果、依据和联系方式（至少 {least} 个字）",
+                                          f"The reply is too short: say what was done, on what basis and whom to "
+                                          f"contact (at least {least} characters)")})
     case.reply = (body.reply or "").strip()
     case.state = State.COMPLETED
     case.completed_at = utcnow()

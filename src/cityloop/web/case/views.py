@@ -17,6 +17,7 @@ from cityloop.kit.db import MAX_ID
 from cityloop.kit.deps import DbSession, Lang
 from cityloop.kit.errors import NotFound, ValidationFailed
 from cityloop.web import forms, lookup_service, slots, uploads
+from cityloop.web.case import reply_advice
 from cityloop.web.display import countdown
 from cityloop.web.pages import PageRoute, field_errors, is_htmx, render
 from cityloop.web.portal import service as portal_service
@@ -58,6 +59,14 @@ def print_page(case_id: int, request: Request, session: DbSession, subject: Staf
     case = cases.case_detail(session, subject, _bounded(case_id), lang)
     area = lookup_service.division_names(session, {str(case.location.get("division_code") or "")})
     return render(request, "case/print.html", {"case": case, "area_names": area, "now": utcnow()}, subject)
+
+
+@router.post("/cases/{case_id}/reply-check")
+def reply_check(case_id: int, request: Request, session: DbSession, subject: Staff, form: forms.Form) -> Response:
+    """Live advice on a reply being written (formulaic, no result, no contact…); a warning, never a block."""
+    reply = str(forms.fields(form).get("reply", ""))[:20000]
+    hints = reply_advice.hints(session, subject, _bounded(case_id), reply)
+    return render(request, "case/_reply_hints.html", {"hints": hints, "reply": reply}, subject)
 
 
 @router.post("/cases/{case_id}/act/{action}")
