@@ -53,7 +53,9 @@ def test_search_never_returns_a_case_outside_the_callers_area(client, auth, worl
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(min_size=1, max_size=12).filter(lambda s: s.strip()))
+# NUL is refused before any route (422 from the guard), so queries are drawn without it.
+@given(st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), min_size=1, max_size=12)
+       .filter(lambda s: s.strip()))
 def test_any_query_only_returns_cases_the_caller_may_open(client, auth, world, q: str) -> None:
     if not getattr(world, "_search_seeded", False):
         _file(client, auth, title="小区停车难", content="停车位不足", location={"division_code": STREET})
