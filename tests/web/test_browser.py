@@ -161,8 +161,9 @@ def test_dispatcher_dispatches(tab: Tab, server: dict[str, Any], state: dict[str
     row.locator("select[name=unit_id]").select_option(label=server["unit"])
     tab.shot("dispatch")
     row.locator("button", has_text="派单").click()
-    page.wait_for_url("**/dispatch")
+    page.wait_for_url("**/dispatch?dispatched=*")
     assert page.locator("tr", has_text=TITLE).count() == 0
+    assert server["unit"] in page.inner_text("[data-dispatched]")  # 已派至 …
     assert not tab.errors
 
 
