@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     sweep_minutes: int = Field(default=5, description="Minutes between two SLA sweeps of the task runner.")
     run_sweeper: bool = Field(default=True, description="Run the periodic SLA sweep inside `cityloop serve`.")
     upload_max_bytes: int = Field(default=5_000_000, description="Largest accepted attachment, in bytes.")
+    checkin_radius_m: float = Field(
+        default=100.0, gt=0, le=5000, description="How far (metres) from a patrol point a GPS check-in may be.")
+    checkin_max_age_days: int = Field(
+        default=7, ge=1, le=60, description="Oldest check-in a phone may send after being offline (days).")
+    checkin_tag_max_age_days: int = Field(
+        default=730, ge=1, le=3650, description="How long a printed patrol tag (QR) stays valid (days); reprint after.")
     reply_min_chars: int = Field(
         default=8, ge=0, le=500, description="Fewest letters and digits (punctuation and spaces not counted) a unit's "
         "reply (办结答复) must have: “已处理” tells the citizen nothing.")

@@ -91,6 +91,11 @@
     if (meta) ev.detail.headers["X-CSRF-Token"] = meta.content;
   });
 
+  // Field errors come from the app in the page's language (zh/en), not from the browser's own bubbles.
+  function appValidates() { document.querySelectorAll("form").forEach(function (f) { f.noValidate = true; }); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", appValidates); else appValidates();
+  document.addEventListener("htmx:afterSwap", appValidates);
+
   // Keyboard: "/" focuses the search box; on a queue j/k move between rows, Enter opens, d dispatches the row.
   function typing(el) { return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName)); }
   function rows() { return Array.prototype.slice.call(document.querySelectorAll("[data-queue-row]")); }

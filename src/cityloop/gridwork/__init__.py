@@ -1,0 +1,1 @@
+"""Grid workers' daily work: patrol points, check-ins, coverage."""

@@ -1,0 +1,1 @@
+"""Coverage: which points were due and which were patrolled on a day."""

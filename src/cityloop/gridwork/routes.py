@@ -1,0 +1,48 @@
+"""Grid work API: check-ins and coverage."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from cityloop.accounts.deps import CurrentSubject
+from cityloop.cases.models import case_number
+from cityloop.gridwork.checkins import service as checkins
+from cityloop.gridwork.checkins.models import CheckIn
+from cityloop.gridwork.checkins.schemas import CheckInIn, CheckInOut
+from cityloop.gridwork.coverage import service as coverage_service
+from cityloop.gridwork.coverage.service import Coverage
+from cityloop.kit.clock import to_local, utcnow
+from cityloop.kit.deps import DbSession
+from cityloop.kit.errors import Forbidden, NotFound, error_responses
+
+router = APIRouter(prefix="/api/v1/gridwork", tags=["gridwork"])
+
+
+@router.post("/checkins", status_code=201, response_model=CheckInOut,
+             responses=error_responses(Forbidden, NotFound))
+def post_checkin(body: CheckInIn, session: DbSession, subject: CurrentSubject, response: Response,
+                 idempotency_key: Annotated[str | None, Header(max_length=100)] = None) -> CheckInOut:
+    """Check in at a patrol point (GPS within the radius or its signed tag); a resend with the same key is a replay."""
+    row, created = checkins.check_in(session, subject, body, idempotency_key)
+    if not created:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return present(row, body.point_id)
+
+
+@router.get("/coverage", response_model=Coverage, responses=error_responses(Forbidden))
+def get_coverage(session: DbSession, subject: CurrentSubject, date: date | None = None) -> Coverage:  # noqa: A002
+    """Per visible point: was it due on the day (its cycle) and was it checked."""
+    if not subject.is_staff:
+        raise Forbidden("只有工作人员可以查看巡查覆盖", "Only staff may see patrol coverage")
+    return coverage_service.coverage(session, subject, date or to_local(utcnow()).date())
+
+
+def present(row: CheckIn, point_code: str) -> CheckInOut:
+    """The API view of a check-in."""
+    number = case_number(row.received_at, row.case_id) if row.case_id else None
+    return CheckInOut(id=row.id, point_id=point_code, at=row.at, distance_m=row.distance_m, method=row.method,
+                      result=row.result, note=row.note, case_id=row.case_id, case_number=number)
