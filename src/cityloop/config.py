@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     sweep_minutes: int = Field(default=5, description="Minutes between two SLA sweeps of the task runner.")
     run_sweeper: bool = Field(default=True, description="Run the periodic SLA sweep inside `cityloop serve`.")
     upload_max_bytes: int = Field(default=5_000_000, description="Largest accepted attachment, in bytes.")
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="The address people reach this server at; printed QR tags and "
+        "published catalogues link to it.")
     checkin_radius_m: float = Field(
         default=100.0, gt=0, le=5000, description="How far (metres) from a patrol point a GPS check-in may be.")
     checkin_max_age_days: int = Field(
