@@ -29,6 +29,7 @@ from cityloop.cases.calendar_source import calendar
 from cityloop.cases.demo import texts as tx
 from cityloop.cases.demo.elements import seed_elements
 from cityloop.cases.demo.grids import seed_grids
+from cityloop.cases.demo.patrol import seed_patrol
 from cityloop.cases.demo.plan import HISTORY_DAYS, CasePlan, communities, generate, person
 from cityloop.cases.intake import after_intake_paused, intake
 from cityloop.cases.models import Case
@@ -114,6 +115,7 @@ def seed(session: Session, cases: int = 5000, seed: int = 42, now: datetime | No
             seed_grids(work)  # after the users, so each street's grid workers get its grids
             work.commit()
             seed_elements(work, seed)
+            seed_patrol(work, seed, now)
             with after_intake_paused():  # the plan scripts its own merges; no auto-merge may pre-empt them
                 held = _simulate(work, city, generate(cases, seed, now), now)
             clock.freeze(now)
