@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -116,3 +117,28 @@ def test_the_handlers_bell_and_inbox_work_on_a_phone(phone: Tab) -> None:
     assert "站内信" in page.inner_text("h1")
     phone.shot("notifications-phone")
     assert not phone.errors
+
+
+def test_a_grid_worker_checks_in_at_a_point_on_a_phone(browser: Any, server: dict[str, Any]) -> None:  # noqa: F811
+    tab = Tab(browser, server, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+              permissions=["geolocation"], geolocation={"longitude": 0.0, "latitude": 0.0})
+    try:
+        tab.login("grid_worker")
+        page = tab.page
+        page.click("#to-patrol")
+        page.wait_for_url("**/grid/patrol")
+        card = page.locator("article.patrol-point.due").first
+        code = card.get_attribute("data-point")
+        spots = json.loads(page.get_attribute("#patrol-map", "data-points") or "[]")
+        spot = next(s for s in spots if s["href"] == f"#pt-{code}")
+        tab.context.set_geolocation({"longitude": spot["lng"], "latitude": spot["lat"]})
+        card.locator("[data-geolocate]").click()
+        page.wait_for_function(f"document.getElementById('lng-{code}').value !== ''")
+        card.locator("button[type=submit]").click()
+        page.wait_for_url("**/grid/patrol?done=*")
+        assert code in page.inner_text("#checked-in")
+        assert "今日已巡" in page.inner_text(f"#pt-{code}")
+        tab.shot("patrol-checked-in-phone")
+        assert not tab.errors
+    finally:
+        tab.close()
