@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Path, Response
 
 from cityloop.accounts.deps import CurrentSubject
 from cityloop.cases.models import case_number
@@ -14,8 +14,11 @@ from cityloop.gridwork.checkins.models import CheckIn
 from cityloop.gridwork.checkins.schemas import CheckInIn, CheckInOut
 from cityloop.gridwork.coverage import service as coverage_service
 from cityloop.gridwork.coverage.service import Coverage
+from cityloop.gridwork.tasks import service as tasks
+from cityloop.gridwork.tasks.schemas import TaskIn, TaskOut
 from cityloop.kit.clock import to_local, utcnow
-from cityloop.kit.deps import DbSession
+from cityloop.kit.db import MAX_ID
+from cityloop.kit.deps import DbSession, Lang
 from cityloop.kit.errors import Forbidden, NotFound, error_responses
 
 router = APIRouter(prefix="/api/v1/gridwork", tags=["gridwork"])
@@ -39,6 +42,26 @@ def get_coverage(session: DbSession, subject: CurrentSubject, date: date | None 
     if not subject.is_staff:
         raise Forbidden("只有工作人员可以查看巡查覆盖", "Only staff may see patrol coverage")
     return coverage_service.coverage(session, subject, date or to_local(utcnow()).date())
+
+
+@router.post("/tasks", status_code=201, response_model=TaskOut, responses=error_responses(Forbidden))
+def post_task(body: TaskIn, session: DbSession, subject: CurrentSubject, lang: Lang) -> TaskOut:
+    """Give grid workers a task (核查/排查/宣传) over points, with a due time."""
+    task = tasks.create(session, subject, body)
+    return tasks.get(session, subject, task.id, lang)
+
+
+@router.get("/tasks", response_model=list[TaskOut])
+def get_tasks(session: DbSession, subject: CurrentSubject, lang: Lang) -> list[TaskOut]:
+    """Visible tasks with progress per worker and their yellow/red card, unfinished first."""
+    return tasks.list_tasks(session, subject, lang)
+
+
+@router.get("/tasks/{task_id}", response_model=TaskOut, responses=error_responses(NotFound))
+def get_task(task_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: DbSession, subject: CurrentSubject,
+             lang: Lang) -> TaskOut:
+    """One task."""
+    return tasks.get(session, subject, task_id, lang)
 
 
 def present(row: CheckIn, point_code: str) -> CheckInOut:
