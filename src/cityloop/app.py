@@ -133,6 +133,7 @@ def register_hooks() -> None:
     from cityloop.intel.classify import suggest
     from cityloop.intel.dedup import live
     from cityloop.intel.registry import corrections
+    from cityloop.web.grid import board as grid_board
 
     register_locator()
     register_text_placement()  # after the address locator: text only places what address and point did not
@@ -140,6 +141,7 @@ def register_hooks() -> None:
     suggest.register()
     corrections.register()
     live.register()
+    grid_board.register()
 
 
 def create_app() -> FastAPI:

@@ -58,3 +58,18 @@ def test_coverage_page_lists_misses_first_and_the_tag_sheet_has_qr_codes(as_user
     sheet = c.get("/grid/points/tags").text
     assert sheet.count("<svg") == 3
     assert as_user("handler").get("/grid/coverage").status_code == 403
+
+
+def test_the_cockpit_has_a_grid_work_panel_and_appraisal_downloads(as_user, patrol) -> None:
+    clock.freeze(NOW)
+    leader = as_user("leader")
+    assert "/grid/cockpit-panel" in leader.get("/cockpit").text
+    panel = leader.get("/grid/cockpit-panel", headers={"HX-Request": "true"}).text
+    assert 'data-key="patrol_missed"' in panel
+    assert "<b class=\"red\">3</b>" in panel  # nobody patrolled yesterday: all three points missed
+    assert leader.get("/cockpit/data").json()["gridwork"]["missed"] == 3
+    page = leader.get("/grid/appraisal", params={"month": "2025-03"}).text
+    assert 'data-user="grid_worker"' in page
+    xlsx = leader.get("/grid/appraisal", params={"month": "2025-03", "fmt": "xlsx"})
+    assert xlsx.headers["content-disposition"].endswith('grid-appraisal-2025-03.xlsx"')
+    assert xlsx.content[:2] == b"PK"

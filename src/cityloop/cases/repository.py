@@ -182,3 +182,16 @@ def last_notes(session: Session, case_ids: Sequence[int], action: str) -> dict[i
               .group_by(CaseEvent.case_id))
     rows = session.execute(select(CaseEvent.case_id, CaseEvent.note).where(CaseEvent.id.in_(latest)))
     return {int(cid): note for cid, note in rows if note}
+
+
+def reported_by(session: Session, subject: Subject, user_ids: Sequence[int], start: datetime, end: datetime
+                ) -> list[tuple[int, str, datetime, datetime | None, datetime | None]]:
+    """(reporter, state, received, completed, deadline) of visible cases the users filed in [start, end)."""
+    if not user_ids:
+        return []
+    filed = (select(CaseEvent.case_id, CaseEvent.actor_id)
+             .where(CaseEvent.action == "receive", CaseEvent.actor_id.in_(list(user_ids))).subquery())
+    stmt = scope_filter(select(filed.c.actor_id, Case.state, Case.received_at, Case.completed_at, Case.deadline)
+                        .join(filed, filed.c.case_id == Case.id)
+                        .where(Case.received_at >= start, Case.received_at < end), subject)
+    return [(int(a), str(s), r, c, d) for a, s, r, c, d in session.execute(stmt)]

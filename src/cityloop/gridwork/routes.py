@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 
 from cityloop.accounts.deps import CurrentSubject
 from cityloop.cases.models import case_number
+from cityloop.gridwork.appraisal import service as appraisal
+from cityloop.gridwork.appraisal.service import WorkerScore
 from cityloop.gridwork.checkins import service as checkins
 from cityloop.gridwork.checkins.models import CheckIn
 from cityloop.gridwork.checkins.schemas import CheckInIn, CheckInOut
@@ -62,6 +64,13 @@ def get_task(task_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: DbSession,
              lang: Lang) -> TaskOut:
     """One task."""
     return tasks.get(session, subject, task_id, lang)
+
+
+@router.get("/appraisal", response_model=list[WorkerScore], responses=error_responses(Forbidden))
+def get_appraisal(session: DbSession, subject: CurrentSubject,
+                  month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")]) -> list[WorkerScore]:
+    """Monthly appraisal of the grid workers of the caller's points (formulas in docs/gridwork.md)."""
+    return appraisal.appraise(session, subject, month)
 
 
 def present(row: CheckIn, point_code: str) -> CheckInOut:

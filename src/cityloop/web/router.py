@@ -10,6 +10,7 @@ from cityloop.web.case import views as views_case
 from cityloop.web.cockpit import views as views_cockpit
 from cityloop.web.desk import views as views_desk
 from cityloop.web.dispatch import views as views_dispatch
+from cityloop.web.grid import board as views_grid_board
 from cityloop.web.grid import patrol as views_patrol
 from cityloop.web.grid import views as views_grid
 from cityloop.web.inbox import views as views_inbox
@@ -21,5 +22,5 @@ from cityloop.web.supervise import views as views_supervise
 router = APIRouter(include_in_schema=False)
 for module in (views_auth, views_portal, views_desk, views_dispatch, views_case, views_inbox, views_grid,
                views_supervise, views_cockpit, views_admin, views_notices, views_search,
-               views_patrol):
+               views_patrol, views_grid_board):
     router.include_router(module.router)

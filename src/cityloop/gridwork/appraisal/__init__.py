@@ -1,0 +1,1 @@
+"""Monthly appraisal of grid workers (网格员考核) with documented formulas."""
