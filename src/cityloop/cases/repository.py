@@ -195,3 +195,12 @@ def reported_by(session: Session, subject: Subject, user_ids: Sequence[int], sta
                         .join(filed, filed.c.case_id == Case.id)
                         .where(Case.received_at >= start, Case.received_at < end), subject)
     return [(int(a), str(s), r, c, d) for a, s, r, c, d in session.execute(stmt)]
+
+
+def cases_in_box(session: Session, subject: Subject, box: tuple[float, float, float, float], since: datetime,
+                 limit: int) -> list[Case]:
+    """Visible cases received since `since` whose point lies in (min lng, min lat, max lng, max lat), newest first."""
+    min_lng, min_lat, max_lng, max_lat = box
+    stmt = scoped_cases(subject).where(Case.lng.between(min_lng, max_lng), Case.lat.between(min_lat, max_lat),
+                                       Case.received_at >= since)
+    return list(session.scalars(stmt.order_by(Case.received_at.desc()).limit(limit)))

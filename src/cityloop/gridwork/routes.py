@@ -16,6 +16,8 @@ from cityloop.gridwork.checkins.models import CheckIn
 from cityloop.gridwork.checkins.schemas import CheckInIn, CheckInOut
 from cityloop.gridwork.coverage import service as coverage_service
 from cityloop.gridwork.coverage.service import Coverage
+from cityloop.gridwork.links import service as links
+from cityloop.gridwork.links.service import Hotspot, PointDetail
 from cityloop.gridwork.tasks import service as tasks
 from cityloop.gridwork.tasks.schemas import TaskIn, TaskOut
 from cityloop.kit.clock import to_local, utcnow
@@ -71,6 +73,19 @@ def get_appraisal(session: DbSession, subject: CurrentSubject,
                   month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")]) -> list[WorkerScore]:
     """Monthly appraisal of the grid workers of the caller's points (formulas in docs/gridwork.md)."""
     return appraisal.appraise(session, subject, month)
+
+
+@router.get("/points/{point_id}", response_model=PointDetail, responses=error_responses(NotFound))
+def get_point(point_id: Annotated[str, Path(max_length=40)], session: DbSession,
+              subject: CurrentSubject) -> PointDetail:
+    """A patrol point with the cases of the last 30 days around it and whether problems recur there."""
+    return links.point_detail(session, subject, point_id)
+
+
+@router.get("/hotspots", response_model=list[Hotspot])
+def get_hotspots(session: DbSession, subject: CurrentSubject) -> list[Hotspot]:
+    """Points whose surroundings produced several cases in the last 30 days (事点关联, problem recurrence)."""
+    return links.hotspots(session, subject)
 
 
 def present(row: CheckIn, point_code: str) -> CheckInOut:

@@ -15,6 +15,7 @@ from cityloop.gridwork.checkins import service as checkins
 from cityloop.gridwork.checkins import tags
 from cityloop.gridwork.checkins.schemas import CheckInIn
 from cityloop.gridwork.coverage import service as coverage_service
+from cityloop.gridwork.links import service as links
 from cityloop.gridwork.points import repository as points_repo
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.clock import to_local, utcnow
@@ -71,7 +72,9 @@ def coverage(request: Request, session: DbSession, subject: Overseer, lang: Lang
     when = _day(day) or to_local(utcnow()).date() - timedelta(days=1)
     data = coverage_service.coverage(session, subject, when)
     items = sorted(data.items, key=lambda i: (not (i.due and not i.checked), i.grid_code or "", i.point_id))
-    return render(request, "grid/coverage.html", {"data": data, "items": items, "when": when}, subject)
+    spots = links.hotspots(session, subject)
+    return render(request, "grid/coverage.html", {"data": data, "items": items, "when": when, "spots": spots},
+                  subject)
 
 
 @router.get("/grid/points/tags")
