@@ -12,6 +12,7 @@ from cityloop.cases.idempotency import models as cases_idempotency_models
 from cityloop.gridwork.checkins import models as gridwork_checkin_models
 from cityloop.gridwork.points import models as gridwork_point_models
 from cityloop.gridwork.tasks import models as gridwork_task_models
+from cityloop.gridwork.visits import models as gridwork_visit_models
 from cityloop.intel.alerts import models as intel_alert_models
 from cityloop.intel.registry import models as intel_registry_models
 from cityloop.kit.db import Base
@@ -21,6 +22,7 @@ __all__ = [
     "Base", "accounts_models",
     "accounts_notification_models", "areas_element_models", "areas_grid_models", "areas_models", "audit_models",
     "areas_placement_models", "cases_idempotency_models", "cases_models",
-    "gridwork_checkin_models", "gridwork_point_models", "gridwork_task_models", "intel_alert_models",
+    "gridwork_checkin_models", "gridwork_point_models", "gridwork_task_models",
+    "gridwork_visit_models", "intel_alert_models",
     "intel_registry_models", "kit_key_models",
 ]

@@ -20,6 +20,8 @@ from cityloop.gridwork.links import service as links
 from cityloop.gridwork.links.service import Hotspot, PointDetail
 from cityloop.gridwork.tasks import service as tasks
 from cityloop.gridwork.tasks.schemas import TaskIn, TaskOut
+from cityloop.gridwork.visits import service as visits
+from cityloop.gridwork.visits.schemas import DueVisit, VisitIn, VisitOut
 from cityloop.kit.clock import to_local, utcnow
 from cityloop.kit.db import MAX_ID
 from cityloop.kit.deps import DbSession, Lang
@@ -86,6 +88,29 @@ def get_point(point_id: Annotated[str, Path(max_length=40)], session: DbSession,
 def get_hotspots(session: DbSession, subject: CurrentSubject) -> list[Hotspot]:
     """Points whose surroundings produced several cases in the last 30 days (事点关联, problem recurrence)."""
     return links.hotspots(session, subject)
+
+
+@router.get("/visits", response_model=list[DueVisit])
+def get_visit_list(session: DbSession, subject: CurrentSubject, lang: Lang) -> list[DueVisit]:
+    """The caller's visit list (households and firms per plan), due ones first."""
+    return visits.visit_list(session, subject, lang)
+
+
+@router.post("/visits", status_code=201, response_model=VisitOut, responses=error_responses(Forbidden, NotFound))
+def post_visit(body: VisitIn, session: DbSession, subject: CurrentSubject, response: Response,
+               idempotency_key: Annotated[str | None, Header(max_length=100)] = None) -> VisitOut:
+    """Record a visit; a problem raised becomes a case; a resend with the same key is a replay."""
+    row, created = visits.record(session, subject, body, idempotency_key)
+    if not created:
+        response.status_code = 200
+    return visits.present(row)
+
+
+@router.get("/visits/{plan}/{element_code}", response_model=list[VisitOut], responses=error_responses(NotFound))
+def get_visit_history(plan: Annotated[str, Path(max_length=30)], element_code: Annotated[str, Path(max_length=40)],
+                      session: DbSession, subject: CurrentSubject) -> list[VisitOut]:
+    """One household member's or firm's visit history."""
+    return visits.history(session, subject, plan, element_code)
 
 
 def present(row: CheckIn, point_code: str) -> CheckInOut:

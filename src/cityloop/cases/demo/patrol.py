@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from cityloop.areas.grids.models import Grid, GridWorker
 from cityloop.gridwork.checkins.models import CheckIn
 from cityloop.gridwork.points.models import PatrolPoint, PointWorker
+from cityloop.gridwork.tasks.models import GridTask, TaskPoint
 from cityloop.kit.clock import LOCAL_TZ, to_local
 
 PATROL_DAYS = 60
@@ -22,7 +23,7 @@ MISS_RATE = 0.12
 KINDS = ("井盖", "河道断面", "农贸市场", "背街小巷", "公园出入口", "建筑工地", "学校周边", "公交站台")
 
 
-def seed_patrol(session: Session, seed: int, now: datetime) -> int:
+def seed_patrol(session: Session, seed: int, now: datetime, home_street: str) -> int:
     """Create the demo's patrol points and check-ins; returns how many points."""
     rng = random.Random(f"{seed}:patrol")
     workers: dict[str, list[int]] = {}
@@ -40,8 +41,22 @@ def seed_patrol(session: Session, seed: int, now: datetime) -> int:
     session.flush()
     session.add_all(PointWorker(point_id=p.id, user_id=u) for p in points for u in workers[p.grid_code or ""])
     session.execute(insert(CheckIn), _history(points, workers, now, rng))
+    _tasks(session, points, now, home_street)
     session.commit()
     return len(points)
+
+
+def _tasks(session: Session, points: list[PatrolPoint], now: datetime, home_street: str) -> None:
+    """Two tasks in the demo grid worker's street: one running late, one due in two days."""
+    street = [p for p in points if p.division_code.startswith(home_street)] or points
+    for title, kind, began, due, chosen in (
+            ("排查汛期积水隐患点", "survey", now - timedelta(days=5), now - timedelta(days=1), street[:6]),
+            ("燃气安全入户宣传", "publicity", now - timedelta(hours=2), now + timedelta(days=2), street[6:12])):
+        task = GridTask(title=title, kind=kind, division_code=home_street, created_at=began, due_at=due,
+                        description="演示任务")
+        session.add(task)
+        session.flush()
+        session.add_all(TaskPoint(task_id=task.id, point_id=p.id) for p in chosen)
 
 
 def _point(grid: Grid, n: int, rng: random.Random) -> PatrolPoint:

@@ -115,7 +115,7 @@ def seed(session: Session, cases: int = 5000, seed: int = 42, now: datetime | No
             seed_grids(work)  # after the users, so each street's grid workers get its grids
             work.commit()
             seed_elements(work, seed)
-            seed_patrol(work, seed, now)
+            seed_patrol(work, seed, now, GRID_STREET)
             with after_intake_paused():  # the plan scripts its own merges; no auto-merge may pre-empt them
                 held = _simulate(work, city, generate(cases, seed, now), now)
             clock.freeze(now)

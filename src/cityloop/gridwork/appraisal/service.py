@@ -2,6 +2,8 @@
 
 Formulas (docs/gridwork.md): over the month's local days and the worker's points,
 - patrol_rate = point-days due and checked / point-days due (due as in coverage);
+- visit_rate = elements on the worker's visit lists last visited within their plan's cycle at the month's end /
+  elements on the lists;
 - reported = cases the worker filed (their receive event) in the month, in the caller's view;
 - valid_rate = reported not invalid or merged / reported;
 - on_time_rate = reported completed by their deadline / reported completed;
@@ -18,11 +20,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cityloop.accounts.models import User
+from cityloop.accounts.service import subject_for_user
 from cityloop.cases import repository as cases_repo
 from cityloop.gridwork.checkins.models import CheckIn
 from cityloop.gridwork.coverage.service import day_bounds
 from cityloop.gridwork.points import repository as points_repo
 from cityloop.gridwork.points.models import PatrolPoint, PointWorker
+from cityloop.gridwork.visits import repository as visits_repo
+from cityloop.gridwork.visits.plans import PLANS
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.clock import to_local
 from cityloop.kit.errors import Forbidden, ValidationFailed
@@ -40,6 +45,9 @@ class WorkerScore(BaseModel):
     due: int
     checked: int
     patrol_rate: float | None
+    visit_list: int
+    visited: int
+    visit_rate: float | None
     reported: int
     valid_rate: float | None
     on_time_rate: float | None
@@ -76,10 +84,25 @@ def _appraise(session: Session, subject: Subject, month: date) -> list[WorkerSco
     for uid, user in sorted(users.items(), key=lambda kv: kv[1].username):
         due = sum(patrol[p][0] for p in owners[uid])
         checked = sum(patrol[p][1] for p in owners[uid])
+        listed, visited = _visits(session, user, end)
         out.append(WorkerScore(user_id=uid, username=user.username, name=user.display_name or user.username,
                                points=len(owners[uid]), due=due, checked=checked, patrol_rate=_rate(checked, due),
+                               visit_list=listed, visited=visited, visit_rate=_rate(visited, listed),
                                **_reports([c for c in cases if c[0] == uid])))
     return out
+
+
+def _visits(session: Session, user: User, end: datetime) -> tuple[int, int]:
+    """(elements on the worker's visit lists, those visited within their cycle by `end`)."""
+    worker = subject_for_user(session, user)
+    listed = visited = 0
+    last_day = to_local(end - timedelta(microseconds=1)).date()
+    for plan in PLANS.values():
+        codes = [e.code for e in visits_repo.elements_of(session, worker, plan)]
+        last = visits_repo.last_visits(session, codes, end)
+        listed += len(codes)
+        visited += sum((last_day - to_local(at).date()).days < plan.cycle_days for at in last.values())
+    return listed, visited
 
 
 def _owners(session: Session, point_ids: list[int]) -> dict[int, list[int]]:
@@ -137,7 +160,8 @@ def _rate(part: int, whole: int) -> float | None:
 
 COLUMNS = [("username", "账号", "Login"), ("name", "姓名", "Name"), ("points", "点位数", "Points"),
            ("due", "应巡点次", "Due point-days"), ("checked", "已巡点次", "Checked"),
-           ("patrol_rate", "巡查完成率", "Patrol rate"), ("reported", "上报事件数", "Reported"),
+           ("patrol_rate", "巡查完成率", "Patrol rate"), ("visit_rate", "走访完成率", "Visit rate"),
+           ("reported", "上报事件数", "Reported"),
            ("valid_rate", "有效上报率", "Valid share"), ("on_time_rate", "事件按期办结率", "On-time closure"),
            ("avg_response_hours", "平均响应时长（小时）", "Avg response (h)")]
 

@@ -17,6 +17,7 @@ from cityloop.gridwork.checkins.schemas import CheckInIn
 from cityloop.gridwork.coverage import service as coverage_service
 from cityloop.gridwork.links import service as links
 from cityloop.gridwork.points import repository as points_repo
+from cityloop.gridwork.tasks import service as tasks
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.clock import to_local, utcnow
 from cityloop.kit.deps import DbSession, Lang
@@ -45,7 +46,8 @@ def patrol(request: Request, session: DbSession, subject: GridWorker, lang: Lang
             tag_error = field_errors(exc, lang)["token"]
     points = {p.code: p for p in session.scalars(points_repo.scoped_points(session, subject))}
     ctx = {"day": day, "items": items, "points": points, "tag": tag[:300] if tagged else "", "tagged": tagged,
-           "tag_error": tag_error, "done": done, "radius": get_settings().checkin_radius_m}
+           "tag_error": tag_error, "done": done, "radius": get_settings().checkin_radius_m,
+           "tasks": [t for t in tasks.list_tasks(session, subject, lang) if t.done < t.total]}
     return render(request, "grid/patrol.html", ctx, subject)
 
 
