@@ -17,6 +17,9 @@ from cityloop.intel.alerts import models as intel_alert_models
 from cityloop.intel.registry import models as intel_registry_models
 from cityloop.kit.db import Base
 from cityloop.kit.keys import models as kit_key_models
+from cityloop.policy.matching import models as policy_match_models
+from cityloop.policy.policies import models as policy_models
+from cityloop.policy.registry import models as policy_registry_models
 
 __all__ = [
     "Base", "accounts_models",
@@ -24,5 +27,6 @@ __all__ = [
     "areas_placement_models", "cases_idempotency_models", "cases_models",
     "gridwork_checkin_models", "gridwork_point_models", "gridwork_task_models",
     "gridwork_visit_models", "intel_alert_models",
-    "intel_registry_models", "kit_key_models",
+    "intel_registry_models", "kit_key_models", "policy_match_models", "policy_models",
+    "policy_registry_models",
 ]

@@ -1,0 +1,61 @@
+"""Criteria validation: every operator known, every variable an attribute of the subject, each with the path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+COMPARISONS = frozenset({"==", "!=", "===", "!==", ">", ">=", "<", "<="})
+LOGICAL = frozenset({"and", "or", "!", "!!", "if"})
+ARITHMETIC = frozenset({"+", "-", "*", "/", "%", "min", "max"})
+OPERATORS = COMPARISONS | LOGICAL | ARITHMETIC | {"var", "in"}
+
+
+class RuleError(ValueError):
+    """A criterion that cannot be evaluated; `path` points at the bad node (e.g. `criteria[1].rule.and[0]`)."""
+
+    def __init__(self, path: str, zh: str, en: str) -> None:
+        super().__init__(f"{path}: {en}")
+        self.path, self.zh, self.en = path, zh, en
+
+
+def check(rule: Any, attributes: frozenset[str], path: str) -> None:
+    """Raise RuleError at the first node of `rule` that names an unknown operator or attribute."""
+    if isinstance(rule, list):
+        for i, item in enumerate(rule):
+            check(item, attributes, f"{path}[{i}]")
+        return
+    if not isinstance(rule, dict):
+        if rule is None or isinstance(rule, (bool, int, float, str)):
+            return
+        raise RuleError(path, "不支持的值", f"unsupported value {rule!r}")
+    if len(rule) != 1:
+        raise RuleError(path, "每个节点只能有一个运算符", "a node must hold exactly one operator")
+    [(op, args)] = rule.items()
+    if op not in OPERATORS:
+        raise RuleError(f"{path}.{op}", f"不支持的运算符 {op}", f"unsupported operator {op!r}")
+    if op == "var":
+        _check_var(args, attributes, f"{path}.var")
+        return
+    if op in COMPARISONS and (not isinstance(args, list) or not 2 <= len(args) <= (3 if op in {"<", "<="} else 2)):
+        raise RuleError(f"{path}.{op}", f"{op} 需要 2 个参数", f"{op} takes 2 arguments (< and <= also 3)")
+    check(args, attributes, f"{path}.{op}")
+
+
+def _check_var(args: Any, attributes: frozenset[str], path: str) -> None:
+    name = args[0] if isinstance(args, list) and args else args
+    if not isinstance(name, str) or name not in attributes:
+        known = ", ".join(sorted(attributes))
+        raise RuleError(path, f"未知属性 {name!r}（可用：{known}）", f"unknown attribute {name!r} (known: {known})")
+
+
+def variables(rule: Any) -> set[str]:
+    """The attribute names a rule reads."""
+    if isinstance(rule, list):
+        return set().union(*(variables(r) for r in rule)) if rule else set()
+    if isinstance(rule, dict) and len(rule) == 1:
+        [(op, args)] = rule.items()
+        if op == "var":
+            name = args[0] if isinstance(args, list) and args else args
+            return {str(name)}
+        return variables(args)
+    return set()

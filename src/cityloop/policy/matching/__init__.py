@@ -1,0 +1,1 @@
+"""Matching: every policy against every subject, vectorised; eligible, near-miss and not eligible, with reasons."""

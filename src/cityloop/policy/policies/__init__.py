@@ -1,0 +1,1 @@
+"""Policies (惠企/惠民政策) and their criteria, imported from JSON."""

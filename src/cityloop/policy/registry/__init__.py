@@ -1,0 +1,1 @@
+"""Matching registries: the enterprises (and later persons) policies are matched against."""
