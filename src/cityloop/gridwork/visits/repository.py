@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from cityloop.areas.elements.models import ELEMENT_MODELS, ElementMixin
+from cityloop.areas.elements.repository import scope_elements
 from cityloop.areas.grids.models import GridWorker
 from cityloop.gridwork.visits.models import Visit
 from cityloop.gridwork.visits.plans import Plan
@@ -18,20 +19,19 @@ from cityloop.kit.auth import Role, Subject
 MAX_ELEMENTS = 5000
 
 
-def _where(model: type[ElementMixin], subject: Subject) -> Any:
-    if Role.SYSTEM in subject.roles or (subject.has(Role.ADMIN) and not subject.scope):
-        return True
-    grids = select(GridWorker.grid_code).where(GridWorker.user_id == (subject.id or 0))
-    mine = model.grid_code.in_(grids)
-    if subject.roles <= {Role.GRID_WORKER} or not subject.scope:
-        return mine if subject.id else false()
-    return or_(model.division_code.startswith(subject.scope, autoescape=True), mine)
+def _scoped(model: type[ElementMixin], subject: Subject) -> Select[Any]:
+    """Elements in the subject's area; a grid worker's further narrowed to their own grids."""
+    stmt = scope_elements(select(model), model, subject)
+    if Role.GRID_WORKER in subject.roles and subject.roles <= {Role.GRID_WORKER}:
+        grids = select(GridWorker.grid_code).where(GridWorker.user_id == (subject.id or 0))
+        stmt = stmt.where(model.grid_code.in_(grids))
+    return stmt
 
 
 def elements_of(session: Session, subject: Subject, plan: Plan) -> list[ElementMixin]:
     """The plan's elements the subject may visit (a worker: in their grids; area staff: in their area)."""
     model = ELEMENT_MODELS[plan.kind]
-    stmt = select(model).where(_where(model, subject))
+    stmt = _scoped(model, subject)
     rows = list(session.scalars(stmt.order_by(model.code).limit(MAX_ELEMENTS * 4)))
     if plan.tag:
         rows = [r for r in rows if plan.tag in (getattr(r, "tags", None) or [])]
@@ -41,7 +41,7 @@ def elements_of(session: Session, subject: Subject, plan: Plan) -> list[ElementM
 def visible_element(session: Session, subject: Subject, plan: Plan, code: str) -> ElementMixin | None:
     """One element of the plan's kind the subject may visit."""
     model = ELEMENT_MODELS[plan.kind]
-    return session.scalar(select(model).where(model.code == code, _where(model, subject)))
+    return session.scalar(_scoped(model, subject).where(model.code == code))
 
 
 def last_visits(session: Session, codes: Sequence[str], before: datetime) -> dict[str, datetime]:
