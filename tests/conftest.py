@@ -29,6 +29,8 @@ def _use(url: str, var_dir: Path) -> None:
     os.environ["CITYLOOP_RUN_SWEEPER"] = "false"
     # Tests run queued jobs explicitly (jobs.run_pending), never from a background poller.
     os.environ["CITYLOOP_RUN_JOBS"] = "false"
+    # The IoT tests run their own ingest worker; app instances must not subscribe (and take readings) beside it.
+    os.environ["CITYLOOP_IOT_INGEST"] = "false"
     # Many tests file the same text twice on purpose; auto-merge is switched on by the tests that exercise it.
     os.environ["CITYLOOP_DEDUP_AUTO_MERGE"] = "false"
     # Cheap password hashes keep fixtures fast; production keeps the Argon2 defaults.

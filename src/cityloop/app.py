@@ -82,9 +82,26 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     _announce_rate_limits()
     tasks = [asyncio.create_task(loop()) for loop, wanted in ((_sweeper, settings.run_sweeper),
                                                                (_job_runner, settings.run_jobs)) if wanted]
+    ingest = await asyncio.to_thread(_start_iot) if settings.iot_ingest else None
     yield
     for task in tasks:
         task.cancel()
+    if ingest is not None:
+        await asyncio.to_thread(ingest.stop)
+
+
+def _start_iot() -> Any:
+    from cityloop.channels.iot.worker import Ingest, broker_answers
+
+    url = get_settings().mqtt_url
+    if not broker_answers(url):
+        log.warning("MQTT broker not reachable at %s: IoT readings are not ingested (start Mosquitto, set "
+                    "CITYLOOP_MQTT_URL, or run `cityloop iot run` elsewhere)", url)
+        return None
+    worker = Ingest(url)
+    worker.start()
+    log.info("MQTT broker found at %s: IoT ingest subscribed to cityloop/devices/+/telemetry", url)
+    return worker
 
 
 def _announce_rate_limits() -> None:

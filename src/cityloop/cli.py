@@ -33,6 +33,7 @@ def _mount_optional() -> None:
     from cityloop.areas.grids.cli import grids_app
     from cityloop.cases.cli import cases_app
     from cityloop.cases.demo.cli import demo_app
+    from cityloop.channels.iot.cli import iot_app
     from cityloop.gridwork.points.cli import gridwork_app
     from cityloop.intel.reports.cli import report_app
     from cityloop.kit.keys.cli import keys_app
@@ -46,6 +47,7 @@ def _mount_optional() -> None:
     app.add_typer(divisions_app, name="divisions")
     app.add_typer(keys_app, name="keys")
     app.add_typer(gridwork_app, name="gridwork")
+    app.add_typer(iot_app, name="iot")
     app.add_typer(registry_app, name="registry")
     app.add_typer(policy_app, name="policy")
     register_hooks()

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     sweep_minutes: int = Field(default=5, description="Minutes between two SLA sweeps of the task runner.")
     run_sweeper: bool = Field(default=True, description="Run the periodic SLA sweep inside `cityloop serve`.")
     upload_max_bytes: int = Field(default=5_000_000, description="Largest accepted attachment, in bytes.")
+    mqtt_url: str = Field(default="mqtt://127.0.0.1:1883", description="MQTT broker of the IoT sensors.")
+    iot_ingest: bool = Field(default=True, description="Run the IoT ingest worker inside `cityloop serve` when the "
+                             "MQTT broker answers (`cityloop iot run` runs it as a process of its own).")
     public_base_url: str = Field(
         default="http://127.0.0.1:8000", description="The address people reach this server at; printed QR tags and "
         "published catalogues link to it.")

@@ -42,7 +42,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     tmp = tmp_path_factory.mktemp("browser")
     env = {**os.environ, "CITYLOOP_DATABASE_URL": f"sqlite:///{tmp / 'cityloop.db'}",
-           "CITYLOOP_VAR_DIR": str(tmp / "var"), "CITYLOOP_RUN_SWEEPER": "false",
+           "CITYLOOP_VAR_DIR": str(tmp / "var"), "CITYLOOP_RUN_SWEEPER": "false", "CITYLOOP_IOT_INGEST": "false",
            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(Path(__file__).parent)])}
     seeded = subprocess.run([sys.executable, str(Path(__file__).parent / "browser_seed.py"), "300"], env=env,
                             capture_output=True, text=True, timeout=600, check=False)

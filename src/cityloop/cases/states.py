@@ -194,6 +194,8 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "recategorize": ("改类", "Re-categorise"),
     "card": ("亮灯", "Card"),
     "citizen_rating": ("群众评价", "Citizen rating"),
+    "iot_breach": ("设备再次超限", "Sensor breached again"),
+    "iot_recovered": ("设备读数恢复正常", "Sensor back to normal"),
     **{a: (t.zh, t.en) for a, t in TRANSITIONS.items()},
 }
 

@@ -1,0 +1,1 @@
+"""IoT over MQTT: sensor registry, ingest worker, thresholds with hysteresis, storm suppression."""
