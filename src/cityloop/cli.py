@@ -36,6 +36,7 @@ def _mount_optional() -> None:
     from cityloop.gridwork.points.cli import gridwork_app
     from cityloop.intel.reports.cli import report_app
     from cityloop.kit.keys.cli import keys_app
+    from cityloop.services.cli import services_app
 
     app.add_typer(cases_app, name="cases")
     app.add_typer(demo_app, name="demo")
@@ -45,6 +46,7 @@ def _mount_optional() -> None:
     app.add_typer(divisions_app, name="divisions")
     app.add_typer(keys_app, name="keys")
     app.add_typer(gridwork_app, name="gridwork")
+    app.add_typer(services_app, name="services")
     register_hooks()
     try:
         from cityloop.areas.addresses.cli import address_app

@@ -1,0 +1,90 @@
+"""Application rules: filing (materials checked against the guide, deadline on working days), reading."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cityloop.audit import service as audit
+from cityloop.cases.calendar_source import calendar
+from cityloop.kit.auth import Role, Subject
+from cityloop.kit.calendar import LimitUnit
+from cityloop.kit.clock import utcnow
+from cityloop.kit.errors import Forbidden, NotFound, ValidationFailed
+from cityloop.kit.masking import mask_name, mask_phone
+from cityloop.services.applications import repository as repo
+from cityloop.services.applications.models import Application, ApplicationEvent
+from cityloop.services.applications.states import AppState
+from cityloop.services.guides import service as guides
+from cityloop.services.items import service as items
+from cityloop.services.schemas import ApplicationIn, ApplicationOut
+
+
+def file(session: Session, subject: Subject, data: ApplicationIn) -> Application:
+    """File an application as a citizen; a missing required material is refused (nothing written)."""
+    if Role.CITIZEN not in subject.roles or subject.id is None:
+        raise Forbidden("请以群众或企业账号登录后申请", "Log in as a citizen or firm to apply")
+    item = items.get_item(session, data.item_code)
+    needed = guides.required_materials(item, data.answers)
+    given = set(data.materials)
+    missing = [m for m in needed if m["key"] not in given]
+    if missing:
+        refused = ValidationFailed({f"materials.{m['key']}": (f"缺少材料：{m['name']}（{m['copies']} 份）",
+                                                              f"missing material: {m['name']} ({m['copies']} copies)")
+                                    for m in missing})
+        refused.details["missing"] = [m["key"] for m in missing]
+        raise refused
+    now = utcnow()
+    deadline = calendar(session).add(now, item.promised_days, LimitUnit.WORKDAYS) if item.promised_days else now
+    app = Application(item_id=item.id, item_code=item.code, item_version=item.version,
+                      division_code=item.division_code, applicant_id=subject.id, applicant_name=subject.name,
+                      applicant_phone=data.phone, state=AppState.SUBMITTED, answers=dict(data.answers),
+                      form=dict(data.form), materials=[m for m in needed if m["key"] in given],
+                      received_at=now, deadline=deadline)
+    session.add(app)
+    session.flush()
+    _event(session, subject, app, "file", "", AppState.SUBMITTED)
+    item.popularity += 1
+    audit.record(session, subject, "file_application", "service_application", [app.id],
+                 areas=[item.division_code])
+    session.commit()
+    return app
+
+
+def _event(session: Session, subject: Subject, app: Application, action: str, before: str, after: str,
+           note: str = "", data: dict[str, Any] | None = None) -> None:
+    session.add(ApplicationEvent(application_id=app.id, actor_id=subject.id, action=action, from_state=before,
+                                 to_state=after, note=note, data=data or {}))
+
+
+def get(session: Session, subject: Subject, app_id: int) -> Application:
+    """A visible application, or NotFound."""
+    app = repo.get(session, subject, app_id)
+    if app is None:
+        raise NotFound("没有这个办件", "No such application")
+    return app
+
+
+def desk_queue(session: Session, subject: Subject, states: list[str], limit: int = 100) -> list[Application]:
+    """Applications of the window staff's area, by deadline."""
+    if not subject.has(Role.WINDOW):
+        raise Forbidden("只有窗口人员可以查看办件", "Only service-window staff may see applications")
+    return repo.listing(session, subject, states, limit)
+
+
+def present(app: Application, subject: Subject) -> ApplicationOut:
+    """The API view; name and phone masked unless the caller may see them (or it is their own)."""
+    clear = subject.sees_pii or app.applicant_id == subject.id
+    return ApplicationOut(id=app.id, number=app.number, item_code=app.item_code, item_version=app.item_version,
+                          state=app.state, received_at=app.received_at, deadline=app.deadline,
+                          applicant_name=app.applicant_name if clear else mask_name(app.applicant_name),
+                          applicant_phone=app.applicant_phone if clear else mask_phone(app.applicant_phone),
+                          materials=app.materials)
+
+
+def cockpit_figures(session: Session, subject: Subject, division_code: str | None, start: datetime,
+                    end: datetime) -> dict[str, int]:
+    """Application counts of the period for the cockpit's 一网通办 panel (scoped like every staff read)."""
+    return repo.figures(session, subject, division_code, start, end, utcnow())

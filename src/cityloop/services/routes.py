@@ -1,0 +1,57 @@
+"""一网通办 API: catalogue search, guide resolution, applications."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from cityloop.accounts.deps import CurrentSubject
+from cityloop.kit.db import MAX_ID
+from cityloop.kit.deps import DbSession
+from cityloop.kit.errors import Forbidden, NotFound, ValidationFailed, error_responses
+from cityloop.services.applications import service as applications
+from cityloop.services.guides import service as guides
+from cityloop.services.items import service as items
+from cityloop.services.items.models import ServiceItem
+from cityloop.services.schemas import ApplicationIn, ApplicationOut, GuideIn, GuideOut, ItemOut, MaterialOut
+
+router = APIRouter(prefix="/api/v1/services", tags=["services"])
+Code = Annotated[str, Path(max_length=40)]
+
+
+@router.get("/items", response_model=list[ItemOut])
+def search_items(session: DbSession, q: Annotated[str, Query(max_length=100)] = "",
+                 limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[ItemOut]:
+    """Search the public catalogue in everyday words (public: the catalogue is published information)."""
+    return [item_out(i) for i in items.search(session, q, limit)]
+
+
+@router.post("/items/{code}/guide", response_model=GuideOut, responses=error_responses(NotFound, ValidationFailed))
+def resolve_guide(code: Code, body: GuideIn, session: DbSession) -> GuideOut:
+    """Answers → the materials to bring and the 一次性告知单; incomplete answers → 422 naming the next question."""
+    result = guides.resolve(session, code, body.answers)
+    return GuideOut(code=result.item.code, name=result.item.name, promised_days=result.item.promised_days,
+                    fees=result.item.fees, notice_url=result.notice_url,
+                    materials=[MaterialOut(key=m["key"], name=m["name"], copies=m["copies"]) for m in result.materials])
+
+
+@router.post("/applications", status_code=201, response_model=ApplicationOut,
+             responses=error_responses(Forbidden, NotFound, ValidationFailed))
+def file_application(body: ApplicationIn, session: DbSession, subject: CurrentSubject) -> ApplicationOut:
+    """Apply for an item as a citizen; a missing material → 422 listing every one, nothing written."""
+    return applications.present(applications.file(session, subject, body), subject)
+
+
+@router.get("/applications/{app_id}", response_model=ApplicationOut, responses=error_responses(NotFound))
+def get_application(app_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: DbSession,
+                    subject: CurrentSubject) -> ApplicationOut:
+    """One application: the applicant's own, or one in the staff member's area."""
+    return applications.present(applications.get(session, subject, app_id), subject)
+
+
+def item_out(item: ServiceItem) -> ItemOut:
+    """The API view of an item."""
+    return ItemOut(code=item.code, basic_code=item.basic_code, name=item.name, unit=item.unit_name,
+                   item_type=item.item_type, service_object=item.service_object, promised_days=item.promised_days,
+                   legal_days=item.legal_days, channels=item.channels, themes=item.themes, version=item.version)
