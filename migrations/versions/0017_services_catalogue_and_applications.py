@@ -71,6 +71,9 @@ def upgrade() -> None:
     sa.Column('materials', sa.JSON(), nullable=False),
     sa.Column('received_at', UTCDateTime(timezone=True), nullable=False),
     sa.Column('deadline', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('suspended_at', UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decision', sa.Text(), nullable=False),
+    sa.Column('concluded_at', UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['applicant_id'], ['users.id'], name=op.f('fk_service_applications_applicant_id_users')),
@@ -104,10 +107,33 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_service_application_events_application_id'), ['application_id'],
                               unique=False)
     append_only("service_application_events")
+    op.create_table('service_evaluations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('applicant_id', sa.Integer(), nullable=True),
+    sa.Column('division_code', sa.String(length=12), nullable=False),
+    sa.Column('item_code', sa.String(length=40), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['applicant_id'], ['users.id'], name=op.f('fk_service_evaluations_applicant_id_users')),
+    sa.ForeignKeyConstraint(['application_id'], ['service_applications.id'],
+                            name=op.f('fk_service_evaluations_application_id_service_applications')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_evaluations')),
+    sa.UniqueConstraint('application_id', name=op.f('uq_service_evaluations_application_id'))
+    )
+    with op.batch_alter_table('service_evaluations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_evaluations_applicant_id'), ['applicant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_evaluations_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_evaluations_division_code'), ['division_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_evaluations_item_code'), ['item_code'], unique=False)
+    append_only("service_evaluations")
 
 
 def downgrade() -> None:
     """Drop the services tables."""
+    op.drop_table('service_evaluations')
     with op.batch_alter_table('service_application_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_service_application_events_application_id'))
 

@@ -16,6 +16,7 @@ from cityloop.intel.registry import models as intel_registry_models
 from cityloop.kit.db import Base
 from cityloop.kit.keys import models as kit_key_models
 from cityloop.services.applications import models as services_application_models
+from cityloop.services.evaluations import models as services_evaluation_models
 from cityloop.services.items import models as services_item_models
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "accounts_notification_models", "areas_element_models", "areas_grid_models", "areas_models", "audit_models",
     "areas_placement_models", "cases_idempotency_models", "cases_models",
     "gridwork_checkin_models", "gridwork_point_models", "intel_alert_models",
-    "intel_registry_models", "kit_key_models", "services_application_models", "services_item_models",
+    "intel_registry_models", "kit_key_models", "services_application_models",
+    "services_evaluation_models", "services_item_models",
 ]

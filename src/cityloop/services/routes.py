@@ -9,15 +9,29 @@ from fastapi import APIRouter, Path, Query
 from cityloop.accounts.deps import CurrentSubject
 from cityloop.kit.db import MAX_ID
 from cityloop.kit.deps import DbSession
-from cityloop.kit.errors import Forbidden, NotFound, ValidationFailed, error_responses
+from cityloop.kit.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed, error_responses
 from cityloop.services.applications import service as applications
+from cityloop.services.applications import workflow
+from cityloop.services.evaluations import service as evaluations
 from cityloop.services.guides import service as guides
 from cityloop.services.items import service as items
 from cityloop.services.items.models import ServiceItem
-from cityloop.services.schemas import ApplicationIn, ApplicationOut, GuideIn, GuideOut, ItemOut, MaterialOut
+from cityloop.services.schemas import (
+    ActionIn,
+    ApplicationIn,
+    ApplicationOut,
+    EvaluationIn,
+    EvaluationOut,
+    EventOut,
+    GuideIn,
+    GuideOut,
+    ItemOut,
+    MaterialOut,
+)
 
 router = APIRouter(prefix="/api/v1/services", tags=["services"])
 Code = Annotated[str, Path(max_length=40)]
+AppId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/items", response_model=list[ItemOut])
@@ -44,8 +58,7 @@ def file_application(body: ApplicationIn, session: DbSession, subject: CurrentSu
 
 
 @router.get("/applications/{app_id}", response_model=ApplicationOut, responses=error_responses(NotFound))
-def get_application(app_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: DbSession,
-                    subject: CurrentSubject) -> ApplicationOut:
+def get_application(app_id: AppId, session: DbSession, subject: CurrentSubject) -> ApplicationOut:
     """One application: the applicant's own, or one in the staff member's area."""
     return applications.present(applications.get(session, subject, app_id), subject)
 
@@ -55,3 +68,31 @@ def item_out(item: ServiceItem) -> ItemOut:
     return ItemOut(code=item.code, basic_code=item.basic_code, name=item.name, unit=item.unit_name,
                    item_type=item.item_type, service_object=item.service_object, promised_days=item.promised_days,
                    legal_days=item.legal_days, channels=item.channels, themes=item.themes, version=item.version)
+
+
+@router.get("/applications", response_model=list[ApplicationOut])
+def list_applications(session: DbSession, subject: CurrentSubject) -> list[ApplicationOut]:
+    """The caller's applications: a citizen's own, staff's in their area."""
+    return [applications.present(a, subject) for a in applications.mine(session, subject)]
+
+
+@router.post("/applications/{app_id}/actions", response_model=ApplicationOut,
+             responses=error_responses(Forbidden, NotFound, InvalidTransition, ValidationFailed))
+def act_on_application(app_id: AppId, body: ActionIn, session: DbSession, subject: CurrentSubject) -> ApplicationOut:
+    """One step (request_correction once with the full list, which stops the clock; resubmit; accept; decide…)."""
+    step = workflow.Act(body.action, body.note, body.missing, body.materials)
+    return applications.present(workflow.act(session, subject, app_id, step), subject)
+
+
+@router.get("/applications/{app_id}/events", response_model=list[EventOut], responses=error_responses(NotFound))
+def application_events(app_id: AppId, session: DbSession, subject: CurrentSubject) -> list[EventOut]:
+    """Every step of the application, oldest first."""
+    return [EventOut.model_validate(e, from_attributes=True) for e in applications.events(session, subject, app_id)]
+
+
+@router.post("/applications/{app_id}/evaluation", status_code=201, response_model=EvaluationOut,
+             responses=error_responses(Forbidden, NotFound, Conflict, InvalidTransition, ValidationFailed))
+def rate_application(app_id: AppId, body: EvaluationIn, session: DbSession, subject: CurrentSubject) -> EvaluationOut:
+    """好差评 by the applicant after 办结; a 差评 (1–2) opens a rectification case in the case loop."""
+    ev = evaluations.rate(session, subject, app_id, body.score, body.text)
+    return EvaluationOut(application_id=ev.application_id, score=ev.score, text=ev.text, case_id=ev.case_id)

@@ -74,4 +74,42 @@ class ApplicationOut(BaseModel):
     applicant_phone: str | None
     received_at: datetime
     deadline: datetime
+    card: str
+    decision: str
     materials: list[Any]
+
+
+class ActionIn(BaseModel):
+    """One step on an application: the action, a note or decision text, the 补正 list, added materials."""
+
+    action: Annotated[str, Field(max_length=30)]
+    note: Annotated[str, Field(max_length=4000)] = ""
+    missing: list[Text] = Field(default_factory=list, max_length=50)
+    materials: list[Text] = Field(default_factory=list, max_length=50)
+
+
+class EventOut(BaseModel):
+    """One recorded step."""
+
+    at: datetime
+    action: str
+    from_state: str
+    to_state: str
+    note: str
+    data: dict[str, Any]
+
+
+class EvaluationIn(BaseModel):
+    """A 好差评 rating: 1 (非常不满意) to 5 (非常满意) with optional text (required for 1–2)."""
+
+    score: Annotated[int, Field(ge=1, le=5)]
+    text: Annotated[str, Field(max_length=2000)] = ""
+
+
+class EvaluationOut(BaseModel):
+    """A recorded rating and, for a 差评, its rectification case."""
+
+    application_id: int
+    score: int
+    text: str
+    case_id: int | None

@@ -32,6 +32,10 @@ class Application(TimestampMixin, Base):
     materials: Mapped[list[Any]] = mapped_column(default=list)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     deadline: Mapped[datetime] = mapped_column()
+    # While 补正 is pending the clock stops; on resubmission the deadline moves by the working time lost.
+    suspended_at: Mapped[datetime | None] = mapped_column()
+    decision: Mapped[str] = mapped_column(Text, default="")
+    concluded_at: Mapped[datetime | None] = mapped_column()
 
     @property
     def number(self) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from cityloop.kit.auth import Role, Subject
-from cityloop.services.applications.models import Application
+from cityloop.services.applications.models import Application, ApplicationEvent
 from cityloop.services.applications.states import DONE_STATES, OPEN_STATES
 
 
@@ -53,3 +53,16 @@ def figures(session: Session, subject: Subject, division_code: str | None, start
                                               else_=0)), 0)).select_from(rows)
     received, done, still_open, overdue = session.execute(stmt).one()
     return {"received": int(received), "concluded": int(done), "open": int(still_open), "overdue": int(overdue)}
+
+
+def has_event(session: Session, app_id: int, action: str) -> bool:
+    """True if the application already went through `action`."""
+    stmt = select(ApplicationEvent.id).where(ApplicationEvent.application_id == app_id,
+                                             ApplicationEvent.action == action).limit(1)
+    return session.scalars(stmt).first() is not None
+
+
+def events(session: Session, app_id: int) -> list[ApplicationEvent]:
+    """The application's events, oldest first (the caller has checked visibility)."""
+    stmt = select(ApplicationEvent).where(ApplicationEvent.application_id == app_id).order_by(ApplicationEvent.id)
+    return list(session.scalars(stmt))

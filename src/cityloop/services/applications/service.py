@@ -9,14 +9,15 @@ from sqlalchemy.orm import Session
 
 from cityloop.audit import service as audit
 from cityloop.cases.calendar_source import calendar
+from cityloop.config import get_settings
 from cityloop.kit.auth import Role, Subject
-from cityloop.kit.calendar import LimitUnit
+from cityloop.kit.calendar import CardColor, LimitUnit, card
 from cityloop.kit.clock import utcnow
 from cityloop.kit.errors import Forbidden, NotFound, ValidationFailed
 from cityloop.kit.masking import mask_name, mask_phone
 from cityloop.services.applications import repository as repo
 from cityloop.services.applications.models import Application, ApplicationEvent
-from cityloop.services.applications.states import AppState
+from cityloop.services.applications.states import DONE_STATES, AppState
 from cityloop.services.guides import service as guides
 from cityloop.services.items import service as items
 from cityloop.services.schemas import ApplicationIn, ApplicationOut
@@ -45,7 +46,7 @@ def file(session: Session, subject: Subject, data: ApplicationIn) -> Application
                       received_at=now, deadline=deadline)
     session.add(app)
     session.flush()
-    _event(session, subject, app, "file", "", AppState.SUBMITTED)
+    record_event(session, subject, app, "file", "", AppState.SUBMITTED)
     item.popularity += 1
     audit.record(session, subject, "file_application", "service_application", [app.id],
                  areas=[item.division_code])
@@ -53,8 +54,9 @@ def file(session: Session, subject: Subject, data: ApplicationIn) -> Application
     return app
 
 
-def _event(session: Session, subject: Subject, app: Application, action: str, before: str, after: str,
+def record_event(session: Session, subject: Subject, app: Application, action: str, before: str, after: str,
            note: str = "", data: dict[str, Any] | None = None) -> None:
+    """Append one event of the application."""
     session.add(ApplicationEvent(application_id=app.id, actor_id=subject.id, action=action, from_state=before,
                                  to_state=after, note=note, data=data or {}))
 
@@ -74,6 +76,13 @@ def desk_queue(session: Session, subject: Subject, states: list[str], limit: int
     return repo.listing(session, subject, states, limit)
 
 
+def card_of(app: Application) -> CardColor:
+    """Yellow/red card of an open application (none while suspended for 补正 or once concluded)."""
+    if app.state in DONE_STATES or app.state in {AppState.CORRECTION, AppState.REJECTED}:
+        return "none"
+    return card(app.received_at, app.deadline, utcnow(), get_settings().yellow_share)
+
+
 def present(app: Application, subject: Subject) -> ApplicationOut:
     """The API view; name and phone masked unless the caller may see them (or it is their own)."""
     clear = subject.sees_pii or app.applicant_id == subject.id
@@ -81,10 +90,20 @@ def present(app: Application, subject: Subject) -> ApplicationOut:
                           state=app.state, received_at=app.received_at, deadline=app.deadline,
                           applicant_name=app.applicant_name if clear else mask_name(app.applicant_name),
                           applicant_phone=app.applicant_phone if clear else mask_phone(app.applicant_phone),
-                          materials=app.materials)
+                          materials=app.materials, decision=app.decision, card=card_of(app))
 
 
 def cockpit_figures(session: Session, subject: Subject, division_code: str | None, start: datetime,
                     end: datetime) -> dict[str, int]:
     """Application counts of the period for the cockpit's 一网通办 panel (scoped like every staff read)."""
     return repo.figures(session, subject, division_code, start, end, utcnow())
+
+
+def events(session: Session, subject: Subject, app_id: int) -> list[ApplicationEvent]:
+    """The steps of a visible application."""
+    return repo.events(session, get(session, subject, app_id).id)
+
+
+def mine(session: Session, subject: Subject, limit: int = 50) -> list[Application]:
+    """The caller's visible applications (a citizen's own; staff's area), newest deadline last."""
+    return repo.listing(session, subject, [], limit)

@@ -5,14 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import RedirectResponse
 from pydantic import ValidationError as PydanticError
 from starlette.datastructures import FormData
 
 from cityloop.kit.auth import Role, Subject
+from cityloop.kit.db import MAX_ID
 from cityloop.kit.deps import DbSession
 from cityloop.kit.errors import ValidationFailed
 from cityloop.services.applications import service as applications
-from cityloop.services.applications.states import APP_STATE_META, OPEN_STATES
+from cityloop.services.applications import workflow
+from cityloop.services.applications.states import APP_STATE_META, OPEN_STATES, TRANSITIONS
+from cityloop.services.evaluations import service as evaluations
+from cityloop.services.evaluations.service import SCORE_LABELS
 from cityloop.services.guides import service as guides
 from cityloop.services.guides.rules import IncompleteAnswers
 from cityloop.services.items import service as items
@@ -23,15 +28,17 @@ from cityloop.web.security import MaybeUser, require
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Code = Annotated[str, Path(max_length=40)]
+AppId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Citizen = Annotated[Subject, Depends(require(Role.CITIZEN))]
 Window = Annotated[Subject, Depends(require(Role.WINDOW))]
 # Links of the 一网通办 header; other modules (e.g. 免申即享 policies) append theirs at import time.
-PORTAL_LINKS: list[tuple[str, str, str]] = [("/services", "办事指南", "Service guide")]
+PORTAL_LINKS: list[tuple[str, str, str]] = [("/services", "办事指南", "Service guide"),
+                                            ("/services/mine", "我的办件", "My applications")]
 RESERVED = frozenset({"lang", "csrf_token"})
 
 
 def _ctx(extra: dict[str, object]) -> dict[str, object]:
-    return {"portal_links": PORTAL_LINKS, "app_states": APP_STATE_META, **extra}
+    return {"portal_links": PORTAL_LINKS, "app_states": APP_STATE_META, "scores": SCORE_LABELS, **extra}
 
 
 @router.get("/services")
@@ -110,3 +117,61 @@ def desk(request: Request, session: DbSession, subject: Window,
     states: list[str] = sorted(OPEN_STATES) if state == "open" else ([state] if state in APP_STATE_META else [])
     queue = applications.desk_queue(session, subject, states)
     return render(request, "services/desk.html", _ctx({"queue": queue, "state": state}), subject)
+
+
+@router.get("/services/desk/{app_id}")
+def desk_detail(request: Request, session: DbSession, subject: Window, app_id: AppId) -> Response:
+    """One application at the window: materials, answers, steps so far and the actions its state allows."""
+    return render(request, "services/desk_detail.html", _ctx(_detail(session, subject, app_id)), subject)
+
+
+@router.post("/services/desk/{app_id}")
+def desk_act(request: Request, session: DbSession, subject: Window, app_id: AppId, form: forms.Form) -> Response:
+    """Apply the chosen action (补正 takes one list, a line per item) and come back to the application."""
+    values = forms.fields(form)
+    missing = [line.strip() for line in values.get("missing", "").splitlines() if line.strip()][:50]
+    step = workflow.Act(values.get("action", "")[:30], values.get("note", "")[:4000], missing)
+    workflow.act(session, subject, app_id, step)
+    return RedirectResponse(f"/services/desk/{app_id}", status_code=303)
+
+
+@router.get("/services/mine")
+def my_applications(request: Request, session: DbSession, subject: Citizen) -> Response:
+    """The citizen's applications."""
+    return render(request, "services/mine.html", _ctx({"apps": applications.mine(session, subject)}), subject)
+
+
+@router.get("/services/mine/{app_id}")
+def my_application(request: Request, session: DbSession, subject: Citizen, app_id: AppId) -> Response:
+    """One own application: progress, the 补正 list to answer, the decision and the 好差评 form."""
+    return render(request, "services/mine_detail.html", _ctx(_detail(session, subject, app_id)), subject)
+
+
+@router.post("/services/mine/{app_id}/resubmit")
+def resubmit(session: DbSession, subject: Citizen, app_id: AppId, form: forms.Form) -> Response:
+    """Send the corrected materials (the clock restarts)."""
+    values = forms.fields(form)
+    step = workflow.Act("resubmit", values.get("note", "")[:4000],
+                        materials=[v for v in form.getlist("material") if isinstance(v, str)][:50])
+    workflow.act(session, subject, app_id, step)
+    return RedirectResponse(f"/services/mine/{app_id}", status_code=303)
+
+
+@router.post("/services/mine/{app_id}/rate")
+def rate(session: DbSession, subject: Citizen, app_id: AppId, form: forms.Form) -> Response:
+    """好差评 of a concluded application."""
+    values = forms.fields(form)
+    score = values.get("score", "")
+    if not score.isdigit():
+        raise ValidationFailed({"score": ("请选择评价等级", "choose a rating")})
+    evaluations.rate(session, subject, app_id, int(score), values.get("text", "")[:2000])
+    return RedirectResponse(f"/services/mine/{app_id}", status_code=303)
+
+
+def _detail(session: DbSession, subject: Subject, app_id: int) -> dict[str, object]:
+    app = applications.get(session, subject, app_id)
+    allowed = [a for a, (sources, _t) in TRANSITIONS.items() if app.state in sources and a != "resubmit"]
+    return {"app": app, "events": applications.events(session, subject, app_id), "actions": allowed,
+            "card": applications.card_of(app), "evaluation": evaluations.of_application(session, app.id),
+            "correction": next((e.data.get("missing", []) for e in reversed(
+                applications.events(session, subject, app_id)) if e.action == "request_correction"), [])}
