@@ -91,14 +91,17 @@ def _app_id(page: str) -> int:
 @pytest.mark.usefixtures("catalogue")
 def test_the_walk_from_application_to_a_rectification_case(as_user: Callable[[str], TestClient]) -> None:
     citizen, window = as_user("citizen"), as_user("window")
-    done = post(citizen, f"/services/apply/{BIRTH}", {"a.self": "yes", "a.married": "no", "material": "母亲居民身份证"})
+    done = post(citizen, f"/services/apply/{BIRTH}",
+                {"a.self": "yes", "a.married": "no", "material": "母亲居民身份证"})
     app_id = _app_id(done.text)
-    asked = post(window, f"/services/desk/{app_id}", {"action": "request_correction", "missing": "户口簿原件\n出生证明"})
+    asked = post(window, f"/services/desk/{app_id}",
+                 {"action": "request_correction", "missing": "户口簿原件\n出生证明"})
     assert asked.status_code == 303
     page = citizen.get(f"/services/mine/{app_id}")
     assert "户口簿原件" in page.text
     assert 'data-state="correction"' in page.text
-    assert post(citizen, f"/services/mine/{app_id}/resubmit", {"material": ["户口簿原件", "出生证明"]}).status_code == 303
+    resent = post(citizen, f"/services/mine/{app_id}/resubmit", {"material": ["户口簿原件", "出生证明"]})
+    assert resent.status_code == 303
     for action, note in (("accept", ""), ("approve", "准予签发。"), ("deliver", "")):
         assert post(window, f"/services/desk/{app_id}", {"action": action, "note": note}).status_code == 303
     assert post(citizen, f"/services/mine/{app_id}/rate", {"score": "1", "text": "等了太久"}).status_code == 303
