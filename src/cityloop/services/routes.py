@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
@@ -10,6 +11,7 @@ from cityloop.accounts.deps import CurrentSubject
 from cityloop.kit.db import MAX_ID
 from cityloop.kit.deps import DbSession
 from cityloop.kit.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed, error_responses
+from cityloop.services import kpi
 from cityloop.services.applications import service as applications
 from cityloop.services.applications import workflow
 from cityloop.services.evaluations import service as evaluations
@@ -96,3 +98,11 @@ def rate_application(app_id: AppId, body: EvaluationIn, session: DbSession, subj
     """好差评 by the applicant after 办结; a 差评 (1–2) opens a rectification case in the case loop."""
     ev = evaluations.rate(session, subject, app_id, body.score, body.text)
     return EvaluationOut(application_id=ev.application_id, score=ev.score, text=ev.text, case_id=ev.case_id)
+
+
+@router.get("/kpi", responses=error_responses(Forbidden))
+def services_kpi(session: DbSession, subject: CurrentSubject, start: datetime, end: datetime,
+                 by: kpi.By = "all", division_code: Annotated[str, Query(pattern=r"^[0-9]{0,12}$")] = ""
+                 ) -> list[dict[str, Any]]:
+    """The nine 一网通办 KPIs by area, unit or item over a period (definitions in docs/services.md)."""
+    return kpi.report_for(session, subject, kpi.KpiQuery(start, end, division_code, by))

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from cityloop.kit.auth import Role, Subject
 from cityloop.services.applications.models import Application, ApplicationEvent
-from cityloop.services.applications.states import DONE_STATES, OPEN_STATES
 
 
 def scoped_applications(subject: Subject) -> Select[tuple[Application]]:
@@ -36,23 +34,6 @@ def listing(session: Session, subject: Subject, states: Sequence[str], limit: in
     if states:
         stmt = stmt.where(Application.state.in_(states))
     return list(session.scalars(stmt.order_by(Application.deadline, Application.id).limit(limit)))
-
-
-def figures(session: Session, subject: Subject, division_code: str | None, start: datetime, end: datetime,
-            now: datetime) -> dict[str, int]:
-    """Counts for the cockpit: received in [start, end), concluded, still open, open past the deadline."""
-    base = scoped_applications(subject).where(Application.received_at >= start, Application.received_at < end)
-    if division_code:
-        base = base.where(Application.division_code.startswith(division_code, autoescape=True))
-    rows = base.with_only_columns(Application.state, Application.deadline).subquery()
-    open_states = list(OPEN_STATES)
-    stmt = select(func.count(),
-                  func.coalesce(func.sum(case((rows.c.state.in_(DONE_STATES), 1), else_=0)), 0),
-                  func.coalesce(func.sum(case((rows.c.state.in_(open_states), 1), else_=0)), 0),
-                  func.coalesce(func.sum(case((rows.c.state.in_(open_states) & (rows.c.deadline < now), 1),
-                                              else_=0)), 0)).select_from(rows)
-    received, done, still_open, overdue = session.execute(stmt).one()
-    return {"received": int(received), "concluded": int(done), "open": int(still_open), "overdue": int(overdue)}
 
 
 def has_event(session: Session, app_id: int, action: str) -> bool:

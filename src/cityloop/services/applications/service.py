@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,8 +11,8 @@ from cityloop.audit import service as audit
 from cityloop.cases.calendar_source import calendar
 from cityloop.config import get_settings
 from cityloop.kit.auth import Role, Subject
-from cityloop.kit.calendar import CardColor, LimitUnit, card
-from cityloop.kit.clock import utcnow
+from cityloop.kit.calendar import TZ, CardColor, LimitUnit, card
+from cityloop.kit.clock import to_local, utcnow
 from cityloop.kit.errors import Forbidden, NotFound, ValidationFailed
 from cityloop.kit.masking import mask_name, mask_phone
 from cityloop.services.applications import repository as repo
@@ -38,7 +38,7 @@ def file(session: Session, subject: Subject, data: ApplicationIn) -> Application
         refused.details["missing"] = [m["key"] for m in missing]
         raise refused
     now = utcnow()
-    deadline = calendar(session).add(now, item.promised_days, LimitUnit.WORKDAYS) if item.promised_days else now
+    deadline = _deadline(session, now, item.promised_days)
     app = Application(item_id=item.id, item_code=item.code, item_version=item.version,
                       division_code=item.division_code, applicant_id=subject.id, applicant_name=subject.name,
                       applicant_phone=data.phone, state=AppState.SUBMITTED, answers=dict(data.answers),
@@ -52,6 +52,13 @@ def file(session: Session, subject: Subject, data: ApplicationIn) -> Application
                  areas=[item.division_code])
     session.commit()
     return app
+
+
+def _deadline(session: Session, now: datetime, days: int) -> datetime:
+    """Promised working days from receipt; an instant item (即办件, 0 days) is due by the end of the day."""
+    if days:
+        return calendar(session).add(now, days, LimitUnit.WORKDAYS)
+    return datetime.combine(to_local(now).date(), time.max, TZ)
 
 
 def record_event(session: Session, subject: Subject, app: Application, action: str, before: str, after: str,
@@ -91,12 +98,6 @@ def present(app: Application, subject: Subject) -> ApplicationOut:
                           applicant_name=app.applicant_name if clear else mask_name(app.applicant_name),
                           applicant_phone=app.applicant_phone if clear else mask_phone(app.applicant_phone),
                           materials=app.materials, decision=app.decision, card=card_of(app))
-
-
-def cockpit_figures(session: Session, subject: Subject, division_code: str | None, start: datetime,
-                    end: datetime) -> dict[str, int]:
-    """Application counts of the period for the cockpit's 一网通办 panel (scoped like every staff read)."""
-    return repo.figures(session, subject, division_code, start, end, utcnow())
 
 
 def events(session: Session, subject: Subject, app_id: int) -> list[ApplicationEvent]:
