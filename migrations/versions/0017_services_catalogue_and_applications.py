@@ -1,4 +1,4 @@
-"""services (一网通办): versioned item catalogue, applications and their append-only events
+"""services (一网通办): item catalogue, applications and events, evaluations, bundles, places
 
 Revision ID: 0017_services
 Revises: 0017
@@ -65,6 +65,8 @@ def upgrade() -> None:
     sa.Column('applicant_name', sa.String(length=80), nullable=False),
     sa.Column('applicant_phone', sa.String(length=20), nullable=False),
     sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('bundle_code', sa.String(length=40), nullable=True),
+    sa.Column('bundle_ref', sa.Integer(), nullable=True),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('answers', sa.JSON(), nullable=False),
     sa.Column('form', sa.JSON(), nullable=False),
@@ -83,6 +85,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('service_applications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_service_applications_applicant_id'), ['applicant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_applications_bundle_code'), ['bundle_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_applications_division_code'), ['division_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_applications_item_code'), ['item_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_applications_item_id'), ['item_id'], unique=False)
@@ -129,10 +132,46 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_service_evaluations_division_code'), ['division_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_evaluations_item_code'), ['item_code'], unique=False)
     append_only("service_evaluations")
+    op.create_table('service_bundles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('item_codes', sa.JSON(), nullable=False),
+    sa.Column('themes', sa.JSON(), nullable=False),
+    sa.Column('keywords', sa.Text(), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_bundles')),
+    sa.UniqueConstraint('code', name=op.f('uq_service_bundles_code'))
+    )
+    op.create_table('service_places',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('level', sa.String(length=10), nullable=False),
+    sa.Column('address', sa.String(length=200), nullable=False),
+    sa.Column('division_code', sa.String(length=12), nullable=False),
+    sa.Column('lng', sa.Float(), nullable=False),
+    sa.Column('lat', sa.Float(), nullable=False),
+    sa.Column('hours', sa.String(length=200), nullable=False),
+    sa.Column('phone', sa.String(length=40), nullable=False),
+    sa.Column('windows', sa.JSON(), nullable=False),
+    sa.Column('item_codes', sa.JSON(), nullable=False),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_places')),
+    sa.UniqueConstraint('code', name=op.f('uq_service_places_code'))
+    )
+    with op.batch_alter_table('service_places', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_places_division_code'), ['division_code'], unique=False)
 
 
 def downgrade() -> None:
     """Drop the services tables."""
+    op.drop_table('service_places')
+    op.drop_table('service_bundles')
     op.drop_table('service_evaluations')
     with op.batch_alter_table('service_application_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_service_application_events_application_id'))

@@ -16,8 +16,10 @@ from cityloop.intel.registry import models as intel_registry_models
 from cityloop.kit.db import Base
 from cityloop.kit.keys import models as kit_key_models
 from cityloop.services.applications import models as services_application_models
+from cityloop.services.bundles import models as services_bundle_models
 from cityloop.services.evaluations import models as services_evaluation_models
 from cityloop.services.items import models as services_item_models
+from cityloop.services.places import models as services_place_models
 
 __all__ = [
     "Base", "accounts_models",
@@ -25,5 +27,5 @@ __all__ = [
     "areas_placement_models", "cases_idempotency_models", "cases_models",
     "gridwork_checkin_models", "gridwork_point_models", "intel_alert_models",
     "intel_registry_models", "kit_key_models", "services_application_models",
-    "services_evaluation_models", "services_item_models",
+    "services_bundle_models", "services_evaluation_models", "services_item_models", "services_place_models",
 ]

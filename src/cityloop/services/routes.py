@@ -14,14 +14,18 @@ from cityloop.kit.errors import Conflict, Forbidden, InvalidTransition, NotFound
 from cityloop.services import kpi
 from cityloop.services.applications import service as applications
 from cityloop.services.applications import workflow
+from cityloop.services.bundles import service as bundles
 from cityloop.services.evaluations import service as evaluations
 from cityloop.services.guides import service as guides
 from cityloop.services.items import service as items
 from cityloop.services.items.models import ServiceItem
+from cityloop.services.places import service as places
 from cityloop.services.schemas import (
     ActionIn,
     ApplicationIn,
     ApplicationOut,
+    BundleFiledOut,
+    BundleGuideOut,
     EvaluationIn,
     EvaluationOut,
     EventOut,
@@ -29,6 +33,7 @@ from cityloop.services.schemas import (
     GuideOut,
     ItemOut,
     MaterialOut,
+    PlaceOut,
 )
 
 router = APIRouter(prefix="/api/v1/services", tags=["services"])
@@ -106,3 +111,27 @@ def services_kpi(session: DbSession, subject: CurrentSubject, start: datetime, e
                  ) -> list[dict[str, Any]]:
     """The nine 一网通办 KPIs by area, unit or item over a period (definitions in docs/services.md)."""
     return kpi.report_for(session, subject, kpi.KpiQuery(start, end, division_code, by))
+
+
+@router.post("/bundles/{code}/guide", response_model=BundleGuideOut,
+             responses=error_responses(NotFound, ValidationFailed))
+def resolve_bundle(code: Code, body: GuideIn, session: DbSession) -> BundleGuideOut:
+    """一件事: the merged material list for the shared answers (a material two items need is listed once)."""
+    guide = bundles.resolve(session, code, body.answers)
+    return BundleGuideOut(code=guide.bundle.code, name=guide.bundle.name, items=[i.code for i in guide.items],
+                          materials=[MaterialOut(key=m["key"], name=m["name"], copies=m["copies"])
+                                     for m in guide.merged])
+
+
+@router.post("/bundles/{code}/applications", status_code=201, response_model=BundleFiledOut,
+             responses=error_responses(Forbidden, NotFound, ValidationFailed))
+def file_bundle(code: Code, body: ApplicationIn, session: DbSession, subject: CurrentSubject) -> BundleFiledOut:
+    """Apply for every item of a bundle with one form (`item_code` is ignored); all or nothing."""
+    made = bundles.file(session, subject, code, body)
+    return BundleFiledOut(bundle=code, applications=[applications.present(a, subject) for a in made])
+
+
+@router.get("/places", response_model=list[PlaceOut])
+def list_places(session: DbSession) -> list[PlaceOut]:
+    """Service halls and centres with hours, windows, items and location (public)."""
+    return [PlaceOut.model_validate(p, from_attributes=True) for p in places.places(session)]

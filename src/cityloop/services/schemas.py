@@ -113,3 +113,35 @@ class EvaluationOut(BaseModel):
     score: int
     text: str
     case_id: int | None
+
+
+class BundleGuideOut(BaseModel):
+    """A bundle's merged material list (each once) and the items it files."""
+
+    code: str
+    name: str
+    items: list[str]
+    materials: list[MaterialOut]
+
+
+class BundleFiledOut(BaseModel):
+    """The applications a bundle filed: one per item, each with its own deadline."""
+
+    bundle: str
+    applications: list[ApplicationOut]
+
+
+class PlaceOut(BaseModel):
+    """A service place."""
+
+    code: str
+    name: str
+    level: str
+    address: str
+    division_code: str
+    lng: float
+    lat: float
+    hours: str
+    phone: str
+    windows: list[str]
+    item_codes: list[str]

@@ -26,6 +26,9 @@ class Application(TimestampMixin, Base):
     applicant_name: Mapped[str] = mapped_column(String(80))
     applicant_phone: Mapped[str] = mapped_column(String(20), default="")
     channel: Mapped[str] = mapped_column(String(10), default="online")
+    # Applications filed together for one 一件事 share the bundle code and the number of the first one.
+    bundle_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    bundle_ref: Mapped[int | None] = mapped_column()
     state: Mapped[str] = mapped_column(String(20), index=True)
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     form: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -20,16 +20,29 @@ from cityloop.services.applications.models import Application, ApplicationEvent
 from cityloop.services.applications.states import DONE_STATES, AppState
 from cityloop.services.guides import service as guides
 from cityloop.services.items import service as items
+from cityloop.services.items.models import ServiceItem
 from cityloop.services.schemas import ApplicationIn, ApplicationOut
 
 
 def file(session: Session, subject: Subject, data: ApplicationIn) -> Application:
     """File an application as a citizen; a missing required material is refused (nothing written)."""
-    if Role.CITIZEN not in subject.roles or subject.id is None:
-        raise Forbidden("请以群众或企业账号登录后申请", "Log in as a citizen or firm to apply")
+    check_applicant(subject)
     item = items.get_item(session, data.item_code)
     needed = guides.required_materials(item, data.answers)
-    given = set(data.materials)
+    refuse_missing(needed, set(data.materials))
+    app = create(session, subject, item, data, needed)
+    session.commit()
+    return app
+
+
+def check_applicant(subject: Subject) -> None:
+    """Only a logged-in citizen or firm applies."""
+    if Role.CITIZEN not in subject.roles or subject.id is None:
+        raise Forbidden("请以群众或企业账号登录后申请", "Log in as a citizen or firm to apply")
+
+
+def refuse_missing(needed: list[dict[str, Any]], given: set[str]) -> None:
+    """Refuse with every missing material (field-level, zh and en) when any is missing."""
     missing = [m for m in needed if m["key"] not in given]
     if missing:
         refused = ValidationFailed({f"materials.{m['key']}": (f"缺少材料：{m['name']}（{m['copies']} 份）",
@@ -37,20 +50,25 @@ def file(session: Session, subject: Subject, data: ApplicationIn) -> Application
                                     for m in missing})
         refused.details["missing"] = [m["key"] for m in missing]
         raise refused
+
+
+def create(session: Session, subject: Subject, item: ServiceItem, data: ApplicationIn, needed: list[dict[str, Any]],
+           bundle: tuple[str, int | None] | None = None) -> Application:
+    """Write one checked application and its first event (the caller commits)."""
     now = utcnow()
-    deadline = _deadline(session, now, item.promised_days)
+    given = set(data.materials)
     app = Application(item_id=item.id, item_code=item.code, item_version=item.version,
                       division_code=item.division_code, applicant_id=subject.id, applicant_name=subject.name,
                       applicant_phone=data.phone, state=AppState.SUBMITTED, answers=dict(data.answers),
                       form=dict(data.form), materials=[m for m in needed if m["key"] in given],
-                      received_at=now, deadline=deadline)
+                      received_at=now, deadline=_deadline(session, now, item.promised_days),
+                      bundle_code=bundle[0] if bundle else None, bundle_ref=bundle[1] if bundle else None)
     session.add(app)
     session.flush()
     record_event(session, subject, app, "file", "", AppState.SUBMITTED)
     item.popularity += 1
     audit.record(session, subject, "file_application", "service_application", [app.id],
                  areas=[item.division_code])
-    session.commit()
     return app
 
 

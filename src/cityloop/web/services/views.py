@@ -16,6 +16,7 @@ from cityloop.kit.errors import ValidationFailed
 from cityloop.services.applications import service as applications
 from cityloop.services.applications import workflow
 from cityloop.services.applications.states import APP_STATE_META, OPEN_STATES, TRANSITIONS
+from cityloop.services.bundles import service as bundles
 from cityloop.services.evaluations import service as evaluations
 from cityloop.services.evaluations.service import SCORE_LABELS
 from cityloop.services.guides import service as guides
@@ -33,11 +34,13 @@ Citizen = Annotated[Subject, Depends(require(Role.CITIZEN))]
 Window = Annotated[Subject, Depends(require(Role.WINDOW))]
 # Links of the 一网通办 header; other modules (e.g. 免申即享 policies) append theirs at import time.
 PORTAL_LINKS: list[tuple[str, str, str]] = [("/services", "办事指南", "Service guide"),
+                                            ("/services/places", "办事大厅", "Service halls"),
                                             ("/services/mine", "我的办件", "My applications")]
 RESERVED = frozenset({"lang", "csrf_token"})
 
 
-def _ctx(extra: dict[str, object]) -> dict[str, object]:
+def context(extra: dict[str, object]) -> dict[str, object]:
+    """What every 一网通办 page gets: the header links, state and rating labels."""
     return {"portal_links": PORTAL_LINKS, "app_states": APP_STATE_META, "scores": SCORE_LABELS, **extra}
 
 
@@ -46,7 +49,8 @@ def index(request: Request, session: DbSession, subject: MaybeUser,
           q: Annotated[str, Query(max_length=100)] = "") -> Response:
     """Search the catalogue in everyday words (no login needed)."""
     found = items.search(session, q, 30)
-    return render(request, "services/index.html", _ctx({"q": q, "items": found}), subject)
+    events = bundles.search(session, q)
+    return render(request, "services/index.html", context({"q": q, "items": found, "bundles": events}), subject)
 
 
 def _answers(request: Request) -> dict[str, str]:
@@ -67,14 +71,14 @@ def item_page(request: Request, session: DbSession, subject: MaybeUser, code: Co
         answers = {}
     ctx = {"item": item, "answers": answers, "questions": guides.questions(item, answers), "result": result,
            "next_key": next_key}
-    return render(request, "services/item.html", _ctx(ctx), subject)
+    return render(request, "services/item.html", context(ctx), subject)
 
 
 @router.get("/services/items/{code}/notice")
 def notice(request: Request, session: DbSession, subject: MaybeUser, code: Code) -> Response:
     """The printable 一次性告知单 for an answer set (incomplete answers → back to the guide's next question)."""
     result = guides.resolve(session, code, _answers(request))
-    return render(request, "services/notice.html", _ctx({"result": result, "item": result.item}), subject)
+    return render(request, "services/notice.html", context({"result": result, "item": result.item}), subject)
 
 
 @router.get("/services/apply/{code}")
@@ -82,7 +86,7 @@ def apply_page(request: Request, session: DbSession, subject: Citizen, code: Cod
     """The application form for an item, with the materials the guide answers call for."""
     result = guides.resolve(session, code, _answers(request))
     ctx = {"result": result, "item": result.item, "errors": {}, "values": {}}
-    return render(request, "services/apply.html", _ctx(ctx), subject)
+    return render(request, "services/apply.html", context(ctx), subject)
 
 
 @router.post("/services/apply/{code}")
@@ -96,8 +100,8 @@ def apply(request: Request, session: DbSession, subject: Citizen, code: Code, fo
         result = guides.resolve(session, code, answers)
         ctx = {"result": result, "item": result.item, "errors": field_errors(exc, language(request)),
                "values": values}
-        return render(request, "services/apply.html", _ctx(ctx), subject, status_code=400)
-    return render(request, "services/filed.html", _ctx({"app": app}), subject)
+        return render(request, "services/apply.html", context(ctx), subject, status_code=400)
+    return render(request, "services/filed.html", context({"app": app}), subject)
 
 
 def _application(code: str, values: dict[str, str], form: FormData) -> ApplicationIn:
@@ -116,13 +120,13 @@ def desk(request: Request, session: DbSession, subject: Window,
     """The window's workbench: applications of its area, nearest deadline first."""
     states: list[str] = sorted(OPEN_STATES) if state == "open" else ([state] if state in APP_STATE_META else [])
     queue = applications.desk_queue(session, subject, states)
-    return render(request, "services/desk.html", _ctx({"queue": queue, "state": state}), subject)
+    return render(request, "services/desk.html", context({"queue": queue, "state": state}), subject)
 
 
 @router.get("/services/desk/{app_id}")
 def desk_detail(request: Request, session: DbSession, subject: Window, app_id: AppId) -> Response:
     """One application at the window: materials, answers, steps so far and the actions its state allows."""
-    return render(request, "services/desk_detail.html", _ctx(_detail(session, subject, app_id)), subject)
+    return render(request, "services/desk_detail.html", context(_detail(session, subject, app_id)), subject)
 
 
 @router.post("/services/desk/{app_id}")
@@ -138,13 +142,13 @@ def desk_act(request: Request, session: DbSession, subject: Window, app_id: AppI
 @router.get("/services/mine")
 def my_applications(request: Request, session: DbSession, subject: Citizen) -> Response:
     """The citizen's applications."""
-    return render(request, "services/mine.html", _ctx({"apps": applications.mine(session, subject)}), subject)
+    return render(request, "services/mine.html", context({"apps": applications.mine(session, subject)}), subject)
 
 
 @router.get("/services/mine/{app_id}")
 def my_application(request: Request, session: DbSession, subject: Citizen, app_id: AppId) -> Response:
     """One own application: progress, the 补正 list to answer, the decision and the 好差评 form."""
-    return render(request, "services/mine_detail.html", _ctx(_detail(session, subject, app_id)), subject)
+    return render(request, "services/mine_detail.html", context(_detail(session, subject, app_id)), subject)
 
 
 @router.post("/services/mine/{app_id}/resubmit")
