@@ -47,11 +47,12 @@ def export_items(file: Annotated[Path, typer.Argument(dir_okay=False, help="Targ
 @services_app.command("demo")
 def demo(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when items already exist.")] = False,
+    days: Annotated[int, typer.Option(help="Days of demo applications (needs the demo users).", min=0)] = 90,
 ) -> None:
-    """Load the demo catalogue (items with guides) written for the demo city."""
+    """Load the demo catalogue, bundles, places and `days` days of applications with ratings."""
     from cityloop.kit.db import session_scope
     from cityloop.services.demo import seed
 
     with session_scope() as session:
-        report = seed.seed(session, if_empty)
+        report = seed.seed_all(session, if_empty, days)
     typer.echo(json.dumps(report, ensure_ascii=False))

@@ -87,3 +87,13 @@ def seed_bundles_and_places(session: Session) -> dict[str, int]:
             session.add(Place(**p))
     session.commit()
     return {"bundles": len(bundles), "places": len(places)}
+
+
+def seed_all(session: Session, if_empty: bool = False, days: int = 90) -> dict[str, Any]:
+    """Catalogue, bundles and places, then `days` days of applications (when the demo users exist)."""
+    from cityloop.services.demo.history import seed_history
+
+    report = seed(session, if_empty)
+    if report.get("skipped"):
+        return report
+    return {**report, **seed_history(session, days)}
