@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import segno
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError as PydanticError
 from starlette.datastructures import FormData
 
+from cityloop.config import get_settings
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.db import MAX_ID
 from cityloop.kit.deps import DbSession
@@ -78,7 +80,10 @@ def item_page(request: Request, session: DbSession, subject: MaybeUser, code: Co
 def notice(request: Request, session: DbSession, subject: MaybeUser, code: Code) -> Response:
     """The printable 一次性告知单 for an answer set (incomplete answers → back to the guide's next question)."""
     result = guides.resolve(session, code, _answers(request))
-    return render(request, "services/notice.html", context({"result": result, "item": result.item}), subject)
+    back = get_settings().public_base_url.rstrip("/") + result.notice_url.replace("/notice", "", 1)
+    qr = segno.make(back, error="m").svg_inline(scale=3)
+    return render(request, "services/notice.html", context({"result": result, "item": result.item, "qr": qr}),
+                  subject)
 
 
 @router.get("/services/apply/{code}")
