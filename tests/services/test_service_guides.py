@@ -76,3 +76,19 @@ def test_answers_select_exactly_the_materials_of_their_path(first: str, second: 
     expected = (["委托书"] if first == "no" else []) + (["结婚证"] if second == "yes" else [])
     assert found.materials == expected
     assert found.path == [("self", first), ("married", second)]
+
+
+def test_yaml_guides_round_trip_and_saving_makes_a_version(db, world) -> None:  # type: ignore[no-untyped-def]
+    from cityloop.kit.auth import SYSTEM
+    from cityloop.services.demo import seed
+    from cityloop.services.guides import authoring
+    from cityloop.services.items import service as items
+
+    seed.seed(db)
+    item = items.get_item(db, "330100-XK-0101-01")
+    text = authoring.dump(item, "g.yaml")
+    assert "是否由父母本人办理" in text
+    saved = authoring.save(db, SYSTEM, item.code, authoring.parse(text, "g.yaml"))
+    assert (saved.version, saved.guide) == (2, item.guide)
+    with pytest.raises(ValidationFailed):
+        authoring.parse("start: [", "g.yaml")

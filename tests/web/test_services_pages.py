@@ -109,3 +109,19 @@ def test_the_walk_from_application_to_a_rectification_case(as_user: Callable[[st
     assert "已转整改" in citizen.get(f"/services/mine/{app_id}").text
     queue = as_user("dispatcher").get("/dispatch")
     assert "好差评差评整改" in queue.text
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_the_guide_editor_refuses_a_broken_guide_and_saves_a_good_one(as_user: Callable[[str], TestClient]) -> None:
+    admin = as_user("admin")
+    page = admin.get(f"/services/admin/guides/{BIRTH}")
+    assert page.status_code == 200
+    assert "married" in page.text
+    broken = '{"start": "self", "questions": {"self": {"options": {"yes": {"next": "gone"}}}}}'
+    refused = post(admin, f"/services/admin/guides/{BIRTH}", {"guide": broken})
+    assert refused.status_code == 400
+    assert "self=yes" in refused.text
+    good = ('{"start": "self", "questions": {"self": {"zh": "本人？", "en": "In person?", '
+            '"options": {"yes": {"next": null}}}}}')
+    assert post(admin, f"/services/admin/guides/{BIRTH}", {"guide": good}).status_code == 303
+    assert as_user("citizen").get(f"/services/admin/guides/{BIRTH}").status_code == 403

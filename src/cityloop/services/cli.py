@@ -56,3 +56,35 @@ def demo(
     with session_scope() as session:
         report = seed.seed_all(session, if_empty, days)
     typer.echo(json.dumps(report, ensure_ascii=False))
+
+
+guide_app = typer.Typer(help="Situational guides (YAML or JSON)", no_args_is_help=True)
+services_app.add_typer(guide_app, name="guide")
+
+
+@guide_app.command("import")
+def import_guide(code: str, file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Validate a guide file and save it as the item's next version (refused with the failing path)."""
+    from cityloop.kit.db import session_scope
+    from cityloop.services.guides import authoring
+
+    try:
+        with session_scope() as session:
+            item = authoring.save(session, SYSTEM, code, authoring.parse(file.read_text(encoding="utf-8"), file.name))
+            version = item.version
+    except DomainError as err:
+        typer.echo(json.dumps(err.payload(), ensure_ascii=False, indent=2), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps({"code": code, "version": version}, ensure_ascii=False))
+
+
+@guide_app.command("export")
+def export_guide(code: str, file: Annotated[Path, typer.Argument(dir_okay=False)]) -> None:
+    """Write an item's guide as YAML (.yaml/.yml) or JSON."""
+    from cityloop.kit.db import session_scope
+    from cityloop.services.guides import authoring
+    from cityloop.services.items import service
+
+    with session_scope() as session:
+        file.write_text(authoring.dump(service.get_item(session, code), file.name), encoding="utf-8")
+    typer.echo(json.dumps({"code": code, "file": str(file)}, ensure_ascii=False))

@@ -163,3 +163,15 @@ def export_file(session: Session, path: Path) -> int:
         writer.writerows(rows)
         path.write_text(buffer.getvalue(), encoding="utf-8-sig")
     return len(rows)
+
+
+def new_version(session: Session, item: ServiceItem, **changes: Any) -> ServiceItem:
+    """Retire the live row and add the next version with `changes` (the caller commits)."""
+    item.is_active = False
+    session.flush()
+    fields = {c.name: getattr(item, c.name) for c in ServiceItem.__table__.columns
+              if c.name not in {"id", "created_at", "updated_at"}}
+    newer = ServiceItem(**{**fields, **changes, "version": item.version + 1, "is_active": True})
+    session.add(newer)
+    session.flush()
+    return newer
