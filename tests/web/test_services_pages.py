@@ -125,3 +125,18 @@ def test_the_guide_editor_refuses_a_broken_guide_and_saves_a_good_one(as_user: C
             '"options": {"yes": {"next": null}}}}}')
     assert post(admin, f"/services/admin/guides/{BIRTH}", {"guide": good}).status_code == 303
     assert as_user("citizen").get(f"/services/admin/guides/{BIRTH}").status_code == 403
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_a_scan_counts_as_a_material_and_a_wrong_type_is_refused(as_user: Callable[[str], TestClient]) -> None:
+    citizen = as_user("citizen")
+    answers = {"a.self": "yes", "a.married": "no"}
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+    done = post(citizen, f"/services/apply/{BIRTH}", answers,
+                files={"file.母亲居民身份证": ("id.png", png, "image/png")})
+    assert done.status_code == 200
+    assert "application-number" in done.text
+    bad = post(citizen, f"/services/apply/{BIRTH}", answers,
+               files={"file.母亲居民身份证": ("id.exe", b"MZ\x90\x00", "image/png")})
+    assert bad.status_code == 400
+    assert "只接受" in bad.text

@@ -25,7 +25,7 @@ from cityloop.services.guides import service as guides
 from cityloop.services.guides.rules import IncompleteAnswers
 from cityloop.services.items import service as items
 from cityloop.services.schemas import ApplicationIn
-from cityloop.web import forms
+from cityloop.web import forms, uploads
 from cityloop.web.pages import PageRoute, field_errors, language, render
 from cityloop.web.security import MaybeUser, require
 
@@ -112,11 +112,23 @@ def apply(request: Request, session: DbSession, subject: Citizen, code: Code, fo
 def _application(code: str, values: dict[str, str], form: FormData) -> ApplicationIn:
     answers = {k[2:]: v for k, v in values.items() if k.startswith("a.")}
     materials = [v for v in form.getlist("material") if isinstance(v, str)]
+    scans = _scans(form)
     try:
-        return ApplicationIn(item_code=code, answers=answers, materials=materials,
-                             form={"note": values.get("note", "")[:2000]}, phone=values.get("phone", ""))
+        return ApplicationIn(item_code=code, answers=answers, materials=[*materials, *scans],
+                             form={"note": values.get("note", "")[:2000], **scans}, phone=values.get("phone", ""))
     except PydanticError:
         raise ValidationFailed({"phone": ("电话号码格式不正确", "not a valid phone number")}) from None
+
+
+def _scans(form: FormData) -> dict[str, str]:
+    """Uploaded scans per material (`file.<key>`), type- and size-checked; a scan counts as the material given."""
+    found: dict[str, str] = {}
+    for name in {k for k in form if k.startswith("file.")}:
+        files = forms.files(form, name)
+        if any(f.filename for f in files):
+            saved = uploads.save_photos(files[:1], field="materials." + name[5:])
+            found[name[5:]] = saved[0].url
+    return found
 
 
 @router.get("/services/desk")
