@@ -102,12 +102,17 @@ def _announce_rate_limits() -> None:
 async def _sweeper() -> None:
     from cityloop.cases.tasks import run_sweep
     from cityloop.intel.tasks import run_scan
+    from cityloop.services.tasks import run_sweep as run_service_sweep
 
     while True:
         try:
             await asyncio.to_thread(run_sweep)
         except Exception:  # the loop must survive a bad sweep; the next one retries
             log.exception("SLA sweep failed")
+        try:
+            await asyncio.to_thread(run_service_sweep)
+        except Exception:  # the loop must survive a bad sweep; the next one retries
+            log.exception("services SLA sweep failed")
         try:
             await asyncio.to_thread(run_scan)
         except Exception:  # a failed early-warning scan must not stop the sweep loop

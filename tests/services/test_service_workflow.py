@@ -102,3 +102,19 @@ def test_any_sequence_follows_the_transition_table(db: Session, world: World, ac
             continue
         assert before in TRANSITIONS[action][0]
         assert app.state == TRANSITIONS[action][1]
+
+
+def test_late_applications_are_urged_daily_and_escalated_once(db: Session, world: World) -> None:
+    from cityloop.services.applications.sla import sweep
+
+    clock.freeze(datetime(2026, 11, 2, 9, 0, tzinfo=TZ))  # Monday; due by the end of Tuesday
+    app = _file(db, world)
+    assert sweep(db, datetime(2026, 11, 3, 12, 0, tzinfo=TZ)).urged == 0
+    first = sweep(db, datetime(2026, 11, 4, 12, 0, tzinfo=TZ))
+    assert (first.late, first.urged) == (1, 1)
+    assert sweep(db, datetime(2026, 11, 4, 16, 0, tzinfo=TZ)).urged == 0  # once a day
+    for day in (5, 6, 9, 10):
+        sweep(db, datetime(2026, 11, day, 12, 0, tzinfo=TZ))
+    actions = [e.action for e in db.scalars(select(ApplicationEvent).where(ApplicationEvent.application_id == app.id))]
+    assert actions.count("urge") == 5
+    assert actions.count("escalate") == 1

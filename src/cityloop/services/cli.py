@@ -88,3 +88,11 @@ def export_guide(code: str, file: Annotated[Path, typer.Argument(dir_okay=False)
     with session_scope() as session:
         file.write_text(authoring.dump(service.get_item(session, code), file.name), encoding="utf-8")
     typer.echo(json.dumps({"code": code, "file": str(file)}, ensure_ascii=False))
+
+
+@services_app.command("sweep")
+def sweep_command() -> None:
+    """Urge and escalate late applications now (the server does this every sweep interval)."""
+    from cityloop.services.tasks import run_sweep
+
+    typer.echo(json.dumps(asdict(run_sweep()), ensure_ascii=False))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from cityloop.kit.auth import Role, Subject
 from cityloop.services.applications.models import Application, ApplicationEvent
+from cityloop.services.applications.states import OPEN_STATES, AppState
 
 
 def scoped_applications(subject: Subject) -> Select[tuple[Application]]:
@@ -46,4 +48,18 @@ def has_event(session: Session, app_id: int, action: str) -> bool:
 def events(session: Session, app_id: int) -> list[ApplicationEvent]:
     """The application's events, oldest first (the caller has checked visibility)."""
     stmt = select(ApplicationEvent).where(ApplicationEvent.application_id == app_id).order_by(ApplicationEvent.id)
+    return list(session.scalars(stmt))
+
+
+def late_open(session: Session, now: datetime, limit: int = 2000) -> list[Application]:
+    """Open applications past their deadline, except those waiting for 补正 (their clock is stopped); system use."""
+    running = [s for s in OPEN_STATES if s != AppState.CORRECTION]
+    stmt = select(Application).where(Application.state.in_(running), Application.deadline < now)
+    return list(session.scalars(stmt.order_by(Application.deadline).limit(limit)))
+
+
+def events_of(session: Session, app_id: int, action: str) -> list[ApplicationEvent]:
+    """The application's events of one action, oldest first."""
+    stmt = select(ApplicationEvent).where(ApplicationEvent.application_id == app_id,
+                                          ApplicationEvent.action == action).order_by(ApplicationEvent.id)
     return list(session.scalars(stmt))

@@ -80,10 +80,10 @@ def _deadline(session: Session, now: datetime, days: int) -> datetime:
 
 
 def record_event(session: Session, subject: Subject, app: Application, action: str, before: str, after: str,
-           note: str = "", data: dict[str, Any] | None = None) -> None:
-    """Append one event of the application."""
+           note: str = "", data: dict[str, Any] | None = None, at: datetime | None = None) -> None:
+    """Append one event of the application (at `at`, default now)."""
     session.add(ApplicationEvent(application_id=app.id, actor_id=subject.id, action=action, from_state=before,
-                                 to_state=after, note=note, data=data or {}))
+                                 to_state=after, note=note, data=data or {}, at=at or utcnow()))
 
 
 def get(session: Session, subject: Subject, app_id: int) -> Application:

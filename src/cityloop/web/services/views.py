@@ -24,6 +24,7 @@ from cityloop.services.evaluations.service import SCORE_LABELS
 from cityloop.services.guides import service as guides
 from cityloop.services.guides.rules import IncompleteAnswers
 from cityloop.services.items import service as items
+from cityloop.services.places import service as places
 from cityloop.services.schemas import ApplicationIn
 from cityloop.web import forms, uploads
 from cityloop.web.pages import PageRoute, field_errors, language, render
@@ -72,7 +73,7 @@ def item_page(request: Request, session: DbSession, subject: MaybeUser, code: Co
     except ValidationFailed:
         answers = {}
     ctx = {"item": item, "answers": answers, "questions": guides.questions(item, answers), "result": result,
-           "next_key": next_key}
+           "next_key": next_key, "places": places.places_for_item(session, item.code)}
     return render(request, "services/item.html", context(ctx), subject)
 
 
