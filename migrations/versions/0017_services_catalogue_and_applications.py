@@ -146,6 +146,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_service_bundles')),
     sa.UniqueConstraint('code', name=op.f('uq_service_bundles_code'))
     )
+    op.create_table('service_synonyms',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('phrase', sa.String(length=40), nullable=False),
+    sa.Column('terms', sa.JSON(), nullable=False),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_synonyms')),
+    sa.UniqueConstraint('phrase', name=op.f('uq_service_synonyms_phrase'))
+    )
     op.create_table('service_places',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=40), nullable=False),
@@ -171,6 +180,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop the services tables."""
     op.drop_table('service_places')
+    op.drop_table('service_synonyms')
     op.drop_table('service_bundles')
     op.drop_table('service_evaluations')
     with op.batch_alter_table('service_application_events', schema=None) as batch_op:

@@ -81,3 +81,14 @@ def test_export_then_import_changes_nothing(db: Session, tmp_path: Path, suffix:
     report = items.import_file(db, SYSTEM, path.read_bytes(), path.name)
     assert (report.unchanged, report.created, report.versioned) == (count, 0, 0)
     assert count >= 60
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_an_administrators_synonym_changes_what_a_phrase_finds(db: Session, world: World) -> None:
+    assert "住房公积金提取（租房）" not in [i.name for i in items.search(db, "交房租")]
+    items.set_synonym(db, SYSTEM, "交房租", ["租房"])
+    assert "住房公积金提取（租房）" in [i.name for i in items.search(db, "交房租")]
+    with pytest.raises(Forbidden):
+        items.set_synonym(db, world.subjects["dispatcher"], "交房租", [])
+    items.set_synonym(db, SYSTEM, "交房租", [])
+    assert items.synonym_table(db).get("交房租") is None

@@ -140,3 +140,11 @@ def test_a_scan_counts_as_a_material_and_a_wrong_type_is_refused(as_user: Callab
                files={"file.母亲居民身份证": ("id.exe", b"MZ\x90\x00", "image/png")})
     assert bad.status_code == 400
     assert "只接受" in bad.text
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_administrators_edit_the_synonym_table(as_user: Callable[[str], TestClient]) -> None:
+    admin = as_user("admin")
+    assert post(admin, "/services/admin/synonyms", {"phrase": "交房租", "terms": "租房，公积金"}).status_code == 303
+    assert "交房租" in admin.get("/services/admin/synonyms").text
+    assert as_user("citizen").get("/services/admin/synonyms").status_code == 403

@@ -76,4 +76,4 @@ def search(session: Session, q: str) -> list[Bundle]:
     """Bundles for a query in everyday words (the catalogue's terms and synonyms)."""
     if not q.strip():
         return repo.matching(session, [])
-    return repo.matching(session, items.search_terms(q))
+    return repo.matching(session, items.search_terms(q, items.synonym_table(session)))

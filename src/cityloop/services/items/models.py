@@ -44,3 +44,13 @@ class ServiceItem(TimestampMixin, Base):
     steps: Mapped[list[Any]] = mapped_column(default=list)
     guide: Mapped[dict[str, Any]] = mapped_column(default=dict)
     popularity: Mapped[int] = mapped_column(default=0)
+
+
+class Synonym(TimestampMixin, Base):
+    """An administrator's entry of the search synonym table: a phrase citizens use → catalogue words."""
+
+    __tablename__ = "service_synonyms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phrase: Mapped[str] = mapped_column(String(40), unique=True)
+    terms: Mapped[list[Any]] = mapped_column(default=list)

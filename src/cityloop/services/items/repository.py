@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from cityloop.services.items.models import ServiceItem
+from cityloop.services.items.models import ServiceItem, Synonym
 
 
 def active(session: Session, code: str) -> ServiceItem | None:
@@ -41,3 +41,13 @@ def all_active(session: Session) -> list[ServiceItem]:
 def any_item(session: Session) -> bool:
     """True when the catalogue has any item."""
     return session.scalars(select(ServiceItem.id).limit(1)).first() is not None
+
+
+def synonyms(session: Session) -> list[Synonym]:
+    """The administrators' synonym entries, by phrase."""
+    return list(session.scalars(select(Synonym).order_by(Synonym.phrase)))
+
+
+def synonym(session: Session, phrase: str) -> Synonym | None:
+    """One entry."""
+    return session.scalars(select(Synonym).where(Synonym.phrase == phrase)).first()

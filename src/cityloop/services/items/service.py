@@ -17,7 +17,7 @@ from cityloop.audit import service as audit
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.errors import Forbidden, NotFound, ValidationFailed
 from cityloop.services.items import repository as repo
-from cityloop.services.items.models import ServiceItem
+from cityloop.services.items.models import ServiceItem, Synonym
 from cityloop.services.items.rows import COLUMNS, ItemRow, parse_row, to_row
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -41,8 +41,9 @@ def synonyms() -> dict[str, list[str]]:
     return data
 
 
-def search_terms(q: str) -> list[str]:
+def search_terms(q: str, table: dict[str, list[str]] | None = None) -> list[str]:
     """Terms of a query: jieba words of two or more characters, expanded by the synonym table."""
+    table = table if table is not None else synonyms()
     import jieba
 
     q = q.strip()[:100]
@@ -50,10 +51,10 @@ def search_terms(q: str) -> list[str]:
         return []
     words = [w for w in jieba.lcut_for_search(q) if len(w.strip()) >= 2] or [q]
     # Phrases of the synonym table inside the query count even when jieba cuts them apart (生孩子 → 生/孩子).
-    phrases = [p for p in synonyms() if p in q and p not in words]
+    phrases = [p for p in table if p in q and p not in words]
     terms: list[str] = []
     for word in [q, *phrases, *words]:
-        for term in [word, *synonyms().get(word, [])]:
+        for term in [word, *table.get(word, [])]:
             if term not in terms:
                 terms.append(term)
     return terms
@@ -61,7 +62,7 @@ def search_terms(q: str) -> list[str]:
 
 def search(session: Session, q: str, limit: int = 20) -> list[ServiceItem]:
     """Live items for a query, best first: more matched terms, a name hit, then popularity."""
-    terms = search_terms(q)
+    terms = search_terms(q, synonym_table(session))
     found = repo.matching(session, terms, SEARCH_LIMIT if terms else limit)
 
     def score(item: ServiceItem) -> tuple[int, int, int]:
@@ -175,3 +176,27 @@ def new_version(session: Session, item: ServiceItem, **changes: Any) -> ServiceI
     session.add(newer)
     session.flush()
     return newer
+
+
+def synonym_table(session: Session) -> dict[str, list[str]]:
+    """The shipped table (data/synonyms.json) with the administrators' entries over it."""
+    return {**synonyms(), **{s.phrase: list(s.terms) for s in repo.synonyms(session)}}
+
+
+def set_synonym(session: Session, subject: Subject, phrase: str, terms: list[str]) -> None:
+    """Add, change or (with no terms) remove an administrator's synonym entry."""
+    if not subject.has(Role.ADMIN):
+        raise Forbidden("只有管理员可以维护同义词", "Only administrators may edit synonyms")
+    phrase, terms = phrase.strip()[:40], [t.strip()[:40] for t in terms if t.strip()][:20]
+    if not phrase:
+        raise ValidationFailed({"phrase": ("请填写群众说法", "give the phrase citizens use")})
+    entry = repo.synonym(session, phrase)
+    if not terms:
+        if entry is not None:
+            session.delete(entry)
+    elif entry is None:
+        session.add(Synonym(phrase=phrase, terms=terms))
+    else:
+        entry.terms = terms
+    audit.record(session, subject, "edit_service_synonym", "service_synonym", [], {"phrase": phrase, "terms": terms})
+    session.commit()

@@ -41,3 +41,24 @@ def save_guide(request: Request, session: DbSession, subject: Admin, code: Code,
                "errors": field_errors(exc, language(request))}
         return render(request, "services/guide_editor.html", context(ctx), subject, status_code=400)
     return RedirectResponse(f"/services/admin/guides/{code}?saved={item.version}", status_code=303)
+
+
+@router.get("/services/admin/synonyms")
+def synonyms_page(request: Request, session: DbSession, subject: Admin) -> Response:
+    """The search synonym table: shipped entries and the administrators' own (which win)."""
+    ctx: dict[str, object] = {"table": sorted(items.synonym_table(session).items()), "errors": {}}
+    return render(request, "services/synonyms.html", context(ctx), subject)
+
+
+@router.post("/services/admin/synonyms")
+def save_synonym(request: Request, session: DbSession, subject: Admin, form: forms.Form) -> Response:
+    """Add or change an entry (terms separated by spaces or commas; none removes the administrator's entry)."""
+    values = forms.fields(form)
+    terms = values.get("terms", "").replace("，", " ").replace(",", " ").split()
+    try:
+        items.set_synonym(session, subject, values.get("phrase", ""), terms)
+    except ValidationFailed as exc:
+        ctx: dict[str, object] = {"table": sorted(items.synonym_table(session).items()),
+                                  "errors": field_errors(exc, language(request))}
+        return render(request, "services/synonyms.html", context(ctx), subject, status_code=400)
+    return RedirectResponse("/services/admin/synonyms", status_code=303)
