@@ -32,9 +32,11 @@ from cityloop.kit.errors import DomainError, error_headers, http_error_payload
 from cityloop.kit.keys.check import startup_check
 from cityloop.kit.nul_guard import NulGuard
 from cityloop.kit.ratelimit import MemoryLimiter, get_limiter
+from cityloop.services.routes import router as services_router
 from cityloop.web import pages
 from cityloop.web.headers import SecurityHeaders
 from cityloop.web.router import router as web_router
+from cityloop.web.services import panel as services_panel
 
 log = logging.getLogger("cityloop")
 
@@ -117,12 +119,17 @@ def _announce_rate_limits() -> None:
 async def _sweeper() -> None:
     from cityloop.cases.tasks import run_sweep
     from cityloop.intel.tasks import run_scan
+    from cityloop.services.tasks import run_sweep as run_service_sweep
 
     while True:
         try:
             await asyncio.to_thread(run_sweep)
         except Exception:  # the loop must survive a bad sweep; the next one retries
             log.exception("SLA sweep failed")
+        try:
+            await asyncio.to_thread(run_service_sweep)
+        except Exception:  # the loop must survive a bad sweep; the next one retries
+            log.exception("services SLA sweep failed")
         try:
             await asyncio.to_thread(run_scan)
         except Exception:  # a failed early-warning scan must not stop the sweep loop
@@ -190,7 +197,9 @@ def create_app() -> FastAPI:
     app.include_router(alerts_router)
     app.include_router(intel_router)
     app.include_router(gridwork_router)
+    app.include_router(services_router)
     app.include_router(web_router)
+    services_panel.register()
     openapi.install(app)
     register_hooks()
     return app

@@ -38,6 +38,7 @@ def _mount_optional() -> None:
     from cityloop.intel.reports.cli import report_app
     from cityloop.kit.keys.cli import keys_app
     from cityloop.policy.cli import policy_app, registry_app
+    from cityloop.services.cli import services_app
 
     app.add_typer(cases_app, name="cases")
     app.add_typer(demo_app, name="demo")
@@ -50,6 +51,7 @@ def _mount_optional() -> None:
     app.add_typer(iot_app, name="iot")
     app.add_typer(registry_app, name="registry")
     app.add_typer(policy_app, name="policy")
+    app.add_typer(services_app, name="services")
     register_hooks()
     try:
         from cityloop.areas.addresses.cli import address_app

@@ -21,6 +21,11 @@ from cityloop.kit.keys import models as kit_key_models
 from cityloop.policy.matching import models as policy_match_models
 from cityloop.policy.policies import models as policy_models
 from cityloop.policy.registry import models as policy_registry_models
+from cityloop.services.applications import models as services_application_models
+from cityloop.services.bundles import models as services_bundle_models
+from cityloop.services.evaluations import models as services_evaluation_models
+from cityloop.services.items import models as services_item_models
+from cityloop.services.places import models as services_place_models
 
 __all__ = [
     "Base", "accounts_models",
@@ -29,5 +34,6 @@ __all__ = [
     "gridwork_checkin_models", "gridwork_point_models", "gridwork_task_models",
     "gridwork_visit_models", "intel_alert_models",
     "intel_registry_models", "kit_key_models", "policy_match_models", "policy_models",
-    "policy_registry_models",
+    "policy_registry_models", "services_application_models",
+    "services_bundle_models", "services_evaluation_models", "services_item_models", "services_place_models",
 ]

@@ -48,6 +48,17 @@ def _world(session: object, tmp: Path) -> dict[str, str]:
     return {"password": PASSWORD, "street": STREET, "unit": w.units["chengguan"].name, "source": "world"}
 
 
+def _services(session: object, info: dict[str, str]) -> None:
+    """The 一网通办 catalogue, bundles and places, and a window user when the world has none."""
+    from cityloop.kit.auth import Role
+    from cityloop.services.demo import seed as services
+
+    services.seed(session)  # type: ignore[arg-type]
+    if session.scalar(select(User).where(User.username == "window")) is None:  # type: ignore[attr-defined]
+        accounts.create_user(session, "window", info["password"], [Role.WINDOW], scope="3301")  # type: ignore[arg-type]
+        session.commit()  # type: ignore[attr-defined]
+
+
 def main() -> None:
     """Migrate, seed, add one overdue case the supervisor must see, print the description."""
     upgrade()
@@ -60,6 +71,7 @@ def main() -> None:
         info = _world(session, tmp)
     admin = session.scalar(select(User).where(User.username == "admin"))
     assert admin is not None
+    _services(session, info)
     late = CaseIn.model_validate({
         "channel": "hotline", "appeal_type": "complain", "title": OVERDUE_TITLE,
         "content": "路口长期积水，车辆无法通行。",

@@ -14,6 +14,7 @@ class Role(StrEnum):
     DISPATCHER = "dispatcher"
     HANDLER = "handler"
     GRID_WORKER = "grid_worker"
+    WINDOW = "window"
     SUPERVISOR = "supervisor"
     LEADER = "leader"
     ADMIN = "admin"
@@ -26,6 +27,7 @@ ROLE_LABELS: dict[Role, tuple[str, str]] = {
     Role.DISPATCHER: ("派单员", "Dispatcher"),
     Role.HANDLER: ("承办人", "Handler"),
     Role.GRID_WORKER: ("网格员", "Grid worker"),
+    Role.WINDOW: ("窗口人员", "Service window"),
     Role.SUPERVISOR: ("督办员", "Supervisor"),
     Role.LEADER: ("领导", "Leader"),
     Role.ADMIN: ("管理员", "Administrator"),
@@ -33,7 +35,7 @@ ROLE_LABELS: dict[Role, tuple[str, str]] = {
 }
 
 # Roles allowed to read personal data (name, phone, ID) in clear.
-PII_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.HANDLER, Role.ADMIN, Role.SYSTEM})
+PII_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.HANDLER, Role.WINDOW, Role.ADMIN, Role.SYSTEM})
 
 
 @dataclass(frozen=True)

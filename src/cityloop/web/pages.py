@@ -35,6 +35,7 @@ CONSOLES: list[tuple[str, frozenset[Role], str, str]] = [
     ("/dispatch", frozenset({Role.DISPATCHER}), "派单工作台", "Dispatch"),
     ("/inbox", frozenset({Role.HANDLER}), "承办待办", "Handler inbox"),
     ("/grid", frozenset({Role.GRID_WORKER}), "网格员", "Grid worker"),
+    ("/services/desk", frozenset({Role.WINDOW}), "政务窗口", "Service desk"),
     ("/supervise", frozenset({Role.SUPERVISOR}), "督办", "Supervision"),
     ("/cockpit", frozenset({Role.LEADER, Role.SUPERVISOR}), "驾驶舱", "Cockpit"),
     ("/admin", frozenset({Role.ADMIN}), "系统管理", "Admin"),
@@ -42,7 +43,8 @@ CONSOLES: list[tuple[str, frozenset[Role], str, str]] = [
 # The page a user lands on after login, by their main (first listed) role.
 HOME_OF_ROLE: dict[str, str] = {
     "citizen": "/portal", "agent": "/desk", "dispatcher": "/dispatch", "handler": "/inbox",
-    "grid_worker": "/grid", "supervisor": "/supervise", "leader": "/cockpit", "admin": "/admin",
+    "grid_worker": "/grid", "window": "/services/desk",
+    "supervisor": "/supervise", "leader": "/cockpit", "admin": "/admin",
 }
 
 

@@ -45,7 +45,8 @@ from cityloop.kit.db import session_scope
 from cityloop.kit.errors import Conflict, ValidationFailed
 
 DEMO_TAXONOMY = Path(__file__).resolve().parents[1] / "data" / "demo_taxonomy.csv"
-ROLE_USERS = ("admin", "agent", "dispatcher", "handler", "grid_worker", "supervisor", "leader", "citizen")
+ROLE_USERS = ("admin", "agent", "dispatcher", "handler", "grid_worker", "supervisor", "leader", "window",
+              "citizen")
 GRID_STREET = "330106005"  # 翠苑街道: the `grid_worker` user patrols here
 HANDLER_UNIT = ("chengguan", "330106")  # 西湖区城管局: the `handler` user works here
 _REVISIT_NOTES = {"satisfied": "回访来电人，表示满意。", "basically_satisfied": "回访来电人，表示基本满意。",
@@ -218,7 +219,7 @@ def _user_specs(units: dict[tuple[str, str], Unit]) -> list[tuple[str, Role, Uni
         ("grid_worker", Role.GRID_WORKER, units[("street_office", GRID_STREET)]),
         ("supervisor", Role.SUPERVISOR, center), ("leader", Role.LEADER, center),
         ("citizen", Role.CITIZEN, None), ("agent_02", Role.AGENT, center), ("agent_03", Role.AGENT, center),
-        ("dispatcher_02", Role.DISPATCHER, center),
+        ("dispatcher_02", Role.DISPATCHER, center), ("window", Role.WINDOW, center),
     ]
     specs += [(f"city_{t}", Role.HANDLER, units[(t, city)]) for t in tx.DEPARTMENTS]
     for d in tx.DISTRICTS:

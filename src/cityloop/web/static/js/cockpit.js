@@ -145,6 +145,8 @@
     document.getElementById("as-of").textContent = (en ? "Updated " : "更新于 ") + new Date(d.as_of).toLocaleTimeString();
     root.dataset.points = String(d.points.features.length);
     root.dataset.loaded = "true";
+    // Panels of other modules draw their own figures from the same answer.
+    document.dispatchEvent(new CustomEvent("cockpit:data", {detail: d}));
   }
 
   function load() {

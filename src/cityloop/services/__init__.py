@@ -1,0 +1,1 @@
+"""一网通办: the service catalogue, situational guides, applications, evaluations and places."""

@@ -1,0 +1,1 @@
+"""Demo catalogue of the demo city: items with guides, written for the demo."""

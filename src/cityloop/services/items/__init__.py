@@ -1,0 +1,1 @@
+"""Service items (政务服务事项): the versioned catalogue."""
