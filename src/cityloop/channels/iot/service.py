@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from cityloop.areas.elements.rows import read_table
 from cityloop.areas.grids import index as grid_index
 from cityloop.audit import service as audit
+from cityloop.cases import repository as cases_repo
 from cityloop.cases.events import append_system_event
 from cityloop.cases.intake import intake
-from cityloop.cases.models import Case
 from cityloop.cases.schemas import CaseIn
 from cityloop.cases.taxonomy import active_version_id, category_exists
 from cityloop.channels.iot.models import Alarm, Reading, Sensor
@@ -156,7 +156,7 @@ def ingest_batch(session: Session, items: list[tuple[Sensor, float, datetime]]) 
 
 
 def _continue(session: Session, sensor: Sensor, alarm: Alarm, value: float, ts: datetime) -> None:
-    case = session.get(Case, alarm.case_id) if alarm.case_id else None
+    case = cases_repo.get_case(session, SYSTEM, alarm.case_id) if alarm.case_id else None
     if recovered(sensor, value):
         alarm.open_key, alarm.recovered_at = None, ts
         if case is not None:
