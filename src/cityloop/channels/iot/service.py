@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cityloop.areas.elements.rows import read_table
+from cityloop.areas.elements.table_import import read_checked, rejected, row_error
 from cityloop.areas.grids import index as grid_index
 from cityloop.audit import service as audit
 from cityloop.cases import repository as cases_repo
@@ -25,7 +25,7 @@ from cityloop.channels.iot.models import Alarm, Reading, Sensor
 from cityloop.config import get_settings
 from cityloop.kit.auth import SYSTEM, Role, Subject
 from cityloop.kit.clock import to_local, utcnow
-from cityloop.kit.errors import Forbidden, ValidationFailed
+from cityloop.kit.errors import Forbidden
 
 COLUMNS = ("device_id", "kind", "metric", "unit", "threshold_high", "lng", "lat")
 KINDS: dict[str, dict[str, str]] = {k: v for k, v in json.loads(
@@ -48,21 +48,11 @@ def import_sensors(session: Session, subject: Subject, data: bytes, filename: st
     """Import devices (one row per device and metric); all or nothing unless `keep_good`."""
     if not subject.has(Role.ADMIN):
         raise Forbidden("只有管理员可以导入设备", "Only administrators may import devices")
-    try:
-        raw = read_table(data, filename)
-    except Exception as exc:  # any failure to parse an uploaded file is the file's fault
-        raise ValidationFailed({"file": ("无法读取文件（需 UTF-8 CSV 或 XLSX）", f"unreadable file: {exc}")}) from None
-    missing = [c for c in COLUMNS if not raw or c not in raw[0][1]]
-    if missing:
-        raise ValidationFailed({"header": (f"缺少列：{', '.join(missing)}", f"missing columns: {', '.join(missing)}")})
+    raw = read_checked(data, filename, COLUMNS)
     rows = [(line, *_parse(values)) for line, values in raw]
-    report = SensorImport(errors=[{"line": line, "errors": [{"field": f, "zh": zh, "en": en} for f, zh, en in p]}
-                                  for line, _r, p in rows if p])
+    report = SensorImport(errors=[row_error(line, p) for line, _r, p in rows if p])
     if report.errors and not keep_good:
-        err = ValidationFailed({f"line {e['line']}": ("；".join(x["zh"] for x in e["errors"]),
-                                                      "; ".join(x["en"] for x in e["errors"])) for e in report.errors})
-        err.details["rows"] = report.errors
-        raise err
+        raise rejected(report.errors)
     for _line, row, problems in rows:
         if not problems:
             _upsert(session, row, report)

@@ -9,14 +9,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cityloop.accounts.models import User
-from cityloop.areas.elements.rows import read_table
+from cityloop.areas.elements.table_import import read_checked, rejected, row_error
 from cityloop.areas.grids import index as grid_index
 from cityloop.audit import service as audit
 from cityloop.config import get_settings
 from cityloop.gridwork.points import repository as repo
 from cityloop.gridwork.points.models import PatrolPoint, PointWorker
 from cityloop.kit.auth import Role, Subject
-from cityloop.kit.errors import Forbidden, ValidationFailed
+from cityloop.kit.errors import Forbidden
 
 COLUMNS = ("point_id", "name", "lng", "lat", "cycle_days", "worker")
 MAX_CYCLE_DAYS = 366
@@ -52,26 +52,13 @@ def import_file(session: Session, subject: Subject, data: bytes, filename: str, 
     """Import a CSV/XLSX of points; nothing is written if any row is bad unless `keep_good`."""
     if not subject.has(Role.ADMIN):
         raise Forbidden("只有管理员可以导入巡查点位", "Only administrators may import patrol points")
-    try:
-        raw = read_table(data, filename)
-    except Exception as exc:  # any failure to parse an uploaded file is the file's fault
-        raise ValidationFailed({"file": ("无法读取文件（需 UTF-8 CSV 或 XLSX）",
-                                         f"cannot read the file (UTF-8 CSV or XLSX expected): {exc}")}) from None
-    if not raw:
-        raise ValidationFailed({"file": ("没有数据行", "no data rows")})
-    missing = [c for c in COLUMNS if c not in raw[0][1]]
-    if missing:
-        raise ValidationFailed({"header": (f"缺少列：{', '.join(missing)}", f"missing columns: {', '.join(missing)}")})
+    raw = read_checked(data, filename, COLUMNS)
     rows = [parse_row(line, values) for line, values in raw]
     users = repo.users_by_name(session, sorted({r.worker for r in rows if r.worker}))
     _check_across(rows, users)
     report = PointImport(errors=[_error(r) for r in rows if r.problems])
     if report.errors and not keep_good:
-        rejected = ValidationFailed({f"line {e['line']}": ("；".join(f"{p['field']}: {p['zh']}" for p in e["errors"]),
-                                                      "; ".join(f"{p['field']}: {p['en']}" for p in e["errors"]))
-                                for e in report.errors})
-        rejected.details["rows"] = report.errors
-        raise rejected
+        raise rejected(report.errors)
     _write(session, [r for r in rows if not r.problems], users, report)
     audit.record(session, subject, "import_patrol_points", "patrol_point", [],
                  {"created": report.created, "updated": report.updated, "rejected": len(report.errors)})
@@ -128,7 +115,7 @@ def _check_across(rows: list[PointRow], users: dict[str, User]) -> None:
 
 
 def _error(row: PointRow) -> dict[str, Any]:
-    return {"line": row.line, "errors": [{"field": f, "zh": zh, "en": en} for f, zh, en in row.problems]}
+    return row_error(row.line, row.problems)
 
 
 def _write(session: Session, rows: list[PointRow], users: dict[str, User], report: PointImport) -> None:

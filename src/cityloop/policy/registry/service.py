@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cityloop.areas.elements.rows import credit_code_valid, read_table
+from cityloop.areas.elements.rows import credit_code_valid
+from cityloop.areas.elements.table_import import read_checked, rejected, row_error
 from cityloop.audit import service as audit
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.clock import to_local, utcnow
-from cityloop.kit.errors import Forbidden, ValidationFailed
+from cityloop.kit.errors import Forbidden
 from cityloop.policy.registry.models import Enterprise
 
 COLUMNS = ("uscc", "name", "industry", "scale", "registered_year", "division_code", "employees", "revenue",
@@ -39,25 +40,12 @@ def import_enterprises(session: Session, subject: Subject, data: bytes, filename
     """Import (or update by USCC) enterprises from CSV/XLSX; nothing is written if any row is bad unless asked."""
     if not subject.has(Role.ADMIN):
         raise Forbidden("只有管理员可以导入企业库", "Only administrators may import the enterprise registry")
-    try:
-        raw = read_table(data, filename)
-    except Exception as exc:  # any failure to parse an uploaded file is the file's fault
-        raise ValidationFailed({"file": ("无法读取文件（需 UTF-8 CSV 或 XLSX）", f"unreadable file: {exc}")}) from None
-    if not raw:
-        raise ValidationFailed({"file": ("没有数据行", "no data rows")})
-    missing = [c for c in COLUMNS if c not in raw[0][1]]
-    if missing:
-        raise ValidationFailed({"header": (f"缺少列：{', '.join(missing)}", f"missing columns: {', '.join(missing)}")})
+    raw = read_checked(data, filename, COLUMNS)
     parsed = [(line, *parse_row(values)) for line, values in raw]
     _duplicates(parsed)
-    report = RegistryImport(errors=[{"line": line, "errors": [{"field": f, "zh": zh, "en": en} for f, zh, en in p]}
-                                    for line, _row, p in parsed if p])
+    report = RegistryImport(errors=[row_error(line, p) for line, _row, p in parsed if p])
     if report.errors and not keep_good:
-        rejected = ValidationFailed({f"line {e['line']}": ("；".join(f"{x['field']}: {x['zh']}" for x in e["errors"]),
-                                                           "; ".join(f"{x['field']}: {x['en']}" for x in e["errors"]))
-                                     for e in report.errors[:200]})
-        rejected.details["rows"] = report.errors
-        raise rejected
+        raise rejected(report.errors)
     _write(session, [row for _line, row, p in parsed if not p], report)
     audit.record(session, subject, "import_enterprises", "policy_enterprise", [],
                  {"created": report.created, "updated": report.updated, "rejected": len(report.errors)})
