@@ -11,18 +11,13 @@ from typing import Annotated
 import typer
 
 from cityloop.kit.auth import SYSTEM
-from cityloop.kit.errors import DomainError
+from cityloop.kit.cli_run import in_session
 
 registry_app = typer.Typer(help="Matching registries (企业库) for 免申即享", no_args_is_help=True)
 registry_import_app = typer.Typer(help="Import a registry", no_args_is_help=True)
 registry_app.add_typer(registry_import_app, name="import")
 policy_app = typer.Typer(help="Policies (免申即享): import, match", no_args_is_help=True)
 MATCH_COLUMNS = ["subject_id", "policy_id", "eligible", "failed"]
-
-
-def _fail(err: DomainError) -> None:
-    typer.echo(json.dumps(err.payload(), ensure_ascii=False, indent=2), err=True)
-    raise typer.Exit(1) from None
 
 
 @registry_import_app.command("enterprises")
@@ -33,14 +28,9 @@ def import_enterprises(
     keep_good: Annotated[bool, typer.Option("--keep-good", help="Import the good rows, skip bad ones.")] = False,
 ) -> None:
     """Import or update enterprises; nothing is written if any row is bad (unless --keep-good)."""
-    from cityloop.kit.db import session_scope
     from cityloop.policy.registry import service
 
-    try:
-        with session_scope() as session:
-            report = service.import_enterprises(session, SYSTEM, file.read_bytes(), file.name, keep_good)
-    except DomainError as err:
-        _fail(err)
+    report = in_session(lambda s: service.import_enterprises(s, SYSTEM, file.read_bytes(), file.name, keep_good))
     out = asdict(report)
     out["errors"] = out["errors"][:100]
     typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
@@ -50,14 +40,9 @@ def import_enterprises(
 def import_policies(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
                                                          help="JSON array of policies")]) -> None:
     """Import or replace policies; a bad criterion is named by its path and nothing is written."""
-    from cityloop.kit.db import session_scope
     from cityloop.policy.policies import service
 
-    try:
-        with session_scope() as session:
-            report = service.import_json(session, SYSTEM, file.read_bytes())
-    except DomainError as err:
-        _fail(err)
+    report = in_session(lambda s: service.import_json(s, SYSTEM, file.read_bytes()))
     typer.echo(json.dumps(asdict(report), ensure_ascii=False, indent=2))
 
 
@@ -67,14 +52,9 @@ def match(
     policy: Annotated[str | None, typer.Option("--policy", help="Only this policy id")] = None,
 ) -> None:
     """Match policies against the registry; write eligible and near-miss pairs (failed labels `;`-separated)."""
-    from cityloop.kit.db import session_scope
     from cityloop.policy.matching import service
 
-    try:
-        with session_scope() as session:
-            rows = service.match(session, SYSTEM, policy)
-    except DomainError as err:
-        _fail(err)
+    rows = in_session(lambda s: service.match(s, SYSTEM, policy))
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(MATCH_COLUMNS)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from cityloop.kit.auth import SYSTEM
+from cityloop.kit.cli_run import in_session
 from cityloop.kit.errors import DomainError
 
 services_app = typer.Typer(help="一网通办: service items, guides, applications", no_args_is_help=True)
@@ -21,15 +22,9 @@ def import_items(
     keep_good: Annotated[bool, typer.Option("--keep-good", help="Import the good rows, skip bad ones.")] = False,
 ) -> None:
     """Import service items; every bad row is reported with its line, nothing is written unless --keep-good."""
-    from cityloop.kit.db import session_scope
     from cityloop.services.items import service
 
-    try:
-        with session_scope() as session:
-            report = service.import_file(session, SYSTEM, file.read_bytes(), file.name, keep_good)
-    except DomainError as err:
-        typer.echo(json.dumps(err.payload(), ensure_ascii=False, indent=2), err=True)
-        raise typer.Exit(1) from None
+    report = in_session(lambda s: service.import_file(s, SYSTEM, file.read_bytes(), file.name, keep_good))
     typer.echo(json.dumps(asdict(report), ensure_ascii=False, indent=2))
 
 

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from cityloop.kit.auth import SYSTEM
-from cityloop.kit.errors import DomainError
+from cityloop.kit.cli_run import in_session
 
 iot_app = typer.Typer(help="IoT sensors over MQTT", no_args_is_help=True)
 devices_app = typer.Typer(help="Device registry", no_args_is_help=True)
@@ -27,14 +27,8 @@ def import_devices(
 ) -> None:
     """Import devices (one row per device and metric); nothing is written if any row is bad."""
     from cityloop.channels.iot import service
-    from cityloop.kit.db import session_scope
 
-    try:
-        with session_scope() as session:
-            report = service.import_sensors(session, SYSTEM, file.read_bytes(), file.name, keep_good)
-    except DomainError as err:
-        typer.echo(json.dumps(err.payload(), ensure_ascii=False, indent=2), err=True)
-        raise typer.Exit(1) from None
+    report = in_session(lambda s: service.import_sensors(s, SYSTEM, file.read_bytes(), file.name, keep_good))
     typer.echo(json.dumps(asdict(report), ensure_ascii=False, indent=2))
 
 

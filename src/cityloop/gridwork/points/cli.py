@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from cityloop.kit.auth import SYSTEM
-from cityloop.kit.errors import DomainError
+from cityloop.kit.cli_run import in_session
 
 gridwork_app = typer.Typer(help="Grid work: patrol points, check-ins, coverage", no_args_is_help=True)
 points_app = typer.Typer(help="Patrol points (打卡点位)", no_args_is_help=True)
@@ -25,12 +25,6 @@ def import_points(
 ) -> None:
     """Import patrol points and their responsible grid workers; nothing is written if any row is bad."""
     from cityloop.gridwork.points import service
-    from cityloop.kit.db import session_scope
 
-    try:
-        with session_scope() as session:
-            report = service.import_file(session, SYSTEM, file.read_bytes(), file.name, keep_good)
-    except DomainError as err:
-        typer.echo(json.dumps(err.payload(), ensure_ascii=False, indent=2), err=True)
-        raise typer.Exit(1) from None
+    report = in_session(lambda s: service.import_file(s, SYSTEM, file.read_bytes(), file.name, keep_good))
     typer.echo(json.dumps(asdict(report), ensure_ascii=False, indent=2))

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cityloop.areas.elements.rows import read_table
+from cityloop.areas.elements.table_import import read_checked, rejected, row_error
 from cityloop.audit import service as audit
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.errors import Forbidden, NotFound, ValidationFailed
@@ -94,11 +94,7 @@ def import_file(session: Session, subject: Subject, data: bytes, filename: str, 
             row.problems.append(("code", f"与第 {first[code]} 行重复", f"repeats line {first[code]}"))
     report = ItemImport(errors=[_error(r) for r in rows if r.problems])
     if report.errors and not keep_good:
-        refused = ValidationFailed({f"line {e['line']}": ("；".join(f"{p['field']}: {p['zh']}" for p in e["errors"]),
-                                                        "; ".join(f"{p['field']}: {p['en']}" for p in e["errors"]))
-                                    for e in report.errors})
-        refused.details["rows"] = report.errors
-        raise refused
+        raise rejected(report.errors)
     _write(session, [r for r in rows if not r.problems], report)
     audit.record(session, subject, "import_service_items", "service_item", [],
                  {"created": report.created, "versioned": report.versioned, "rejected": len(report.errors)})
@@ -107,21 +103,11 @@ def import_file(session: Session, subject: Subject, data: bytes, filename: str, 
 
 
 def _read(data: bytes, filename: str) -> list[ItemRow]:
-    try:
-        raw = read_table(data, filename)
-    except Exception as exc:  # any failure to parse an uploaded file is the file's fault
-        raise ValidationFailed({"file": ("无法读取文件（需 UTF-8 CSV 或 XLSX）",
-                                         f"cannot read the file (UTF-8 CSV or XLSX expected): {exc}")}) from None
-    if not raw:
-        raise ValidationFailed({"file": ("没有数据行", "no data rows")})
-    missing = [c for c in COLUMNS if c not in raw[0][1]]
-    if missing:
-        raise ValidationFailed({"header": (f"缺少列：{', '.join(missing)}", f"missing columns: {', '.join(missing)}")})
-    return [parse_row(line, values) for line, values in raw]
+    return [parse_row(line, values) for line, values in read_checked(data, filename, COLUMNS)]
 
 
 def _error(row: ItemRow) -> dict[str, Any]:
-    return {"line": row.line, "errors": [{"field": f, "zh": zh, "en": en} for f, zh, en in row.problems]}
+    return row_error(row.line, row.problems)
 
 
 def _write(session: Session, rows: list[ItemRow], report: ItemImport) -> None:
