@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     public_base_url: str = Field(
         default="http://127.0.0.1:8000", description="The address people reach this server at; printed QR tags and "
         "published catalogues link to it.")
+    open_data_k: int = Field(
+        default=5, ge=2, le=100, description="Smallest count an open dataset publishes (k-anonymity): a cell of "
+        "fewer cases is withheld.")
     checkin_radius_m: float = Field(
         default=100.0, gt=0, le=5000, description="How far (metres) from a patrol point a GPS check-in may be.")
     checkin_max_age_days: int = Field(

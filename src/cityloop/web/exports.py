@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import Response
 
 from cityloop.cases.schemas import CaseOut
+from cityloop.kit.spreadsheet import MEDIA, safe_cell, to_bytes
 from cityloop.web.pages import fmt_dt
 
 Column = tuple[str, str, Callable[[CaseOut], Any]]
@@ -32,41 +31,12 @@ COLUMNS: list[Column] = [
     ("督办次数", "Urges", lambda c: c.urge_count),
     ("满意度", "Satisfaction", lambda c: c.satisfaction or ""),
 ]
-MEDIA = {"csv": "text/csv; charset=utf-8",
-          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
-def safe_cell(value: Any) -> Any:
-    # A cell starting with = + - @ would run as a formula in Excel (CSV injection); prefix it with a quote.
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + value
-    return value
 
 
 def table(items: list[CaseOut], lang: str) -> tuple[list[str], list[list[Any]]]:
     """Header and rows of a case list."""
     header = [en if lang == "en" else zh for zh, en, _ in COLUMNS]
     return header, [[safe_cell(get(c)) for _zh, _en, get in COLUMNS] for c in items]
-
-
-def to_bytes(header: list[str], rows: list[list[Any]], fmt: str) -> bytes:
-    """Encode a table as CSV (UTF-8 with BOM, so Excel reads Chinese) or XLSX."""
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("cases")
-        ws.append(header)
-        for row in rows:
-            ws.append(row)
-        buf = io.BytesIO()
-        wb.save(buf)
-        return buf.getvalue()
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return ("\ufeff" + text.getvalue()).encode("utf-8")
 
 
 def download(header: list[str], rows: list[list[Any]], fmt: str, stem: str) -> Response:

@@ -15,6 +15,7 @@ from cityloop.web.grid import patrol as views_patrol
 from cityloop.web.grid import views as views_grid
 from cityloop.web.inbox import views as views_inbox
 from cityloop.web.notices import views as views_notices
+from cityloop.web.opendata import views as views_opendata
 from cityloop.web.portal import views as views_portal
 from cityloop.web.search import views as views_search
 from cityloop.web.services import admin as views_services_admin
@@ -26,5 +27,5 @@ router = APIRouter(include_in_schema=False)
 for module in (views_auth, views_portal, views_desk, views_dispatch, views_case, views_inbox, views_grid,
                views_supervise, views_cockpit, views_admin, views_notices, views_search,
                views_patrol, views_grid_board, views_services, views_services_directory,
-               views_services_admin):
+               views_services_admin, views_opendata):
     router.include_router(module.router)
