@@ -31,9 +31,11 @@ def _mount_optional() -> None:
     from cityloop.areas.divisions.cli import divisions_app
     from cityloop.areas.elements.cli import elements_app
     from cityloop.areas.grids.cli import grids_app
+    from cityloop.audit.cli import audit_app
     from cityloop.cases.cli import cases_app
     from cityloop.cases.demo.cli import demo_app
     from cityloop.channels.iot.cli import iot_app
+    from cityloop.governance.backup.cli import backup_command, restore_command
     from cityloop.gridwork.points.cli import gridwork_app
     from cityloop.intel.reports.cli import report_app
     from cityloop.kit.keys.cli import keys_app
@@ -52,6 +54,9 @@ def _mount_optional() -> None:
     app.add_typer(registry_app, name="registry")
     app.add_typer(policy_app, name="policy")
     app.add_typer(services_app, name="services")
+    app.add_typer(audit_app, name="audit")
+    app.command("backup")(backup_command)
+    app.command("restore")(restore_command)
     register_hooks()
     try:
         from cityloop.areas.addresses.cli import address_app
@@ -218,9 +223,9 @@ def taxonomy_export(out: Path, version: int | None = None) -> None:
         typer.echo(f"{len(rows)} rows → {out}")
 
 
-@app.command("audit-verify")
+@app.command("audit-verify", hidden=True)
 def audit_verify() -> None:
-    """Verify the audit log's hash chain; exit 1 if it was tampered with."""
+    """Same as `cityloop audit verify` (kept for existing scripts)."""
     from dataclasses import asdict
 
     from cityloop.audit.service import verify

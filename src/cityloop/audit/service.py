@@ -6,16 +6,17 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, false, select, update
+from sqlalchemy import Select, exists, false, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cityloop.audit.models import AuditArea, AuditEntry, AuditHead
 from cityloop.config import get_settings
 from cityloop.kit.auth import Role, Subject
-from cityloop.kit.clock import utcnow
+from cityloop.kit.clock import LOCAL_TZ, to_local, utcnow
 from cityloop.kit.errors import Forbidden
 
 GENESIS = "0" * 64
@@ -107,3 +108,36 @@ def scope_entries(stmt: Select[Any], subject: Subject) -> Select[Any]:
     inside = exists().where(AuditArea.entry_id == AuditEntry.id,
                             AuditArea.division_code.startswith(subject.scope, autoescape=True))
     return stmt.where(inside)
+
+
+@dataclass
+class ChainHead:
+    """The chain's newest link as of a moment: publishing it makes any later rewrite of earlier entries provable."""
+
+    entries: int
+    last_id: int | None
+    hash: str
+    at: str | None
+
+
+def head(session: Session, before: datetime | None = None) -> ChainHead:
+    """The head of the chain (of the entries made before `before`, when given)."""
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)
+    if before is not None:
+        stmt = stmt.where(AuditEntry.at < before)
+    last = session.scalars(stmt).first()
+    if last is None:
+        return ChainHead(entries=0, last_id=None, hash=GENESIS, at=None)
+    count = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.id <= last.id)) or 0
+    return ChainHead(entries=count, last_id=last.id, hash=last.hash, at=last.at.isoformat())
+
+
+def daily_heads(session: Session, days: int, today: date | None = None) -> list[tuple[date, ChainHead]]:
+    """The head at the end of each of the last `days` local days, newest first."""
+    today = today or to_local(utcnow()).date()
+    heads = []
+    for back in range(days):
+        day = today - timedelta(days=back)
+        end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_TZ)
+        heads.append((day, head(session, end)))
+    return heads
