@@ -165,3 +165,12 @@ def test_open_page_lists_every_dataset_with_downloads(client, city) -> None:  # 
         assert f'href="/open/datasets/{name}"' in page.text
     assert 'href="/open/catalog.jsonld"' in page.text
     assert "Open data" in client.get("/open?lang=en").text
+
+
+def test_open_page_publishes_the_daily_audit_heads(client, city, db) -> None:  # type: ignore[no-untyped-def]
+    from cityloop.audit import service as audit
+
+    audit.record(db, city.subjects["admin"], "export", "case", [1])
+    db.commit()
+    page = client.get("/open").text
+    assert audit.head(db).hash in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from cityloop.audit.service import daily_heads
 from cityloop.config import get_settings
 from cityloop.governance.opendata.dcat import FILE_TYPES
 from cityloop.governance.opendata.service import datasets, table
@@ -23,4 +24,6 @@ def open_data(request: Request, session: DbSession, subject: MaybeUser) -> Respo
         period = f"{built.start} – {built.end}" if built.start and built.end else ""
         rows.append({"d": d, "rows": len(built.rows), "period": period, "updated": fmt_dt(built.built_at),
                      "formats": [(fmt, FILE_TYPES[fmt][0]) for fmt in d.formats]})
-    return render(request, "opendata/index.html", {"datasets": rows, "k": get_settings().open_data_k}, subject)
+    heads = daily_heads(session, 7)
+    return render(request, "opendata/index.html",
+                  {"datasets": rows, "k": get_settings().open_data_k, "heads": heads}, subject)
