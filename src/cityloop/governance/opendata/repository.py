@@ -27,15 +27,16 @@ def monthly_case_counts(session: Session) -> list[tuple[str, str, str, int, int]
     month = LocalMonth(Case.received_at)
     district = func.substr(Case.division_code, 1, 6)
     closed = func.sum(case((Case.state == State.CLOSED, 1), else_=0))
-    stmt = (select(month, district, func.coalesce(Case.category_code, ""), func.count(), closed)
-            .where(Case.state.not_in(_NOT_COUNTED)).group_by(month, district, Case.category_code))
-    return [(m, d, c, int(n), int(k or 0)) for m, d, c, n, k in session.execute(scope_filter(stmt, SYSTEM))]
+    stmt = scope_filter(select(month, district, func.coalesce(Case.category_code, ""), func.count(), closed)
+                        .where(Case.state.not_in(_NOT_COUNTED)).group_by(month, district, Case.category_code), SYSTEM)
+    return [(m, d, c, int(n), int(k or 0)) for m, d, c, n, k in session.execute(stmt)]
 
 
 def received_span(session: Session) -> tuple[datetime | None, datetime | None]:
     """First and last receipt time of the counted cases."""
-    stmt = select(func.min(Case.received_at), func.max(Case.received_at)).where(Case.state.not_in(_NOT_COUNTED))
-    first, last = session.execute(scope_filter(stmt, SYSTEM)).one()
+    stmt = scope_filter(select(func.min(Case.received_at), func.max(Case.received_at))
+                        .where(Case.state.not_in(_NOT_COUNTED)), SYSTEM)
+    first, last = session.execute(stmt).one()
     return first, last
 
 
