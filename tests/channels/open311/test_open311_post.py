@@ -122,3 +122,10 @@ def _assert_envelope(resp: Any, fmt: str, code: int) -> str:
     assert root.tag == "errors"
     assert root.findtext("error/code") == str(code)
     return root.findtext("error/description") or ""
+
+
+def test_the_same_client_id_with_another_form_is_400(post: Any) -> None:
+    assert post(service_request_id="app-50").status_code == 200
+    resp = post(service_request_id="app-50", description="另一件事：路灯不亮")
+    assert resp.status_code == 400
+    _assert_envelope(resp, "json", 400)

@@ -180,3 +180,9 @@ def test_an_unknown_format_is_404_in_the_json_envelope(client: Any, world: Any) 
     resp = client.get(f"{BASE}/services.csv")
     assert resp.status_code == 404
     validate(resp.json(), ERRORS)
+
+
+def test_xml_stays_readable_with_control_characters_in_a_title(client: Any, world: Any, db: Session) -> None:
+    case = file_case(db, world.subjects["agent"], title="井盖\x0b缺失\x01")
+    root = _xml(client.get(f"{BASE}/requests/{case.number}.xml"), "service_requests")
+    assert root.findtext("request/description") == "井盖缺失"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from cityloop.kit.errors import DomainError, ValidationFailed
 
@@ -18,6 +20,9 @@ ITEM_NAMES = {"attributes": "attribute", "values": "value", "endpoints": "endpoi
               "service_requests_updates": "request_update"}
 # Our domain statuses as the statuses Open311 clients expect: a bad key is 403, a rule broken is 400.
 _ENVELOPE_STATUS = {401: 403, 422: 400}
+# Characters XML 1.0 cannot carry at all (even escaped); text from imports may hold them, and one would make the
+# whole document unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def render(fmt: str, root: str, document: list[dict[str, Any]] | dict[str, Any], status: int = 200) -> Response:
@@ -40,7 +45,7 @@ def _fill(element: ET.Element, name: str, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = _NOT_XML.sub("", str(value))
 
 
 def error(fmt: str | None, status: int, description: str) -> Response:
@@ -50,7 +55,9 @@ def error(fmt: str | None, status: int, description: str) -> Response:
 
 
 def error_for(fmt: str | None, exc: Exception) -> Response:
-    """The envelope of a domain error or a malformed request."""
+    """The envelope of a domain error, a malformed request or an unreadable body."""
+    if isinstance(exc, HTTPException):
+        return error(fmt, exc.status_code, str(exc.detail))
     if isinstance(exc, RequestValidationError):
         fields = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors())
         return error(fmt, 400, f"Invalid input / 输入有误: {fields}")

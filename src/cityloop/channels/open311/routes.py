@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
 from cityloop.channels.open311 import formats, service
 from cityloop.channels.open311.submit import submit
@@ -25,7 +26,7 @@ class Open311Route(APIRoute):
         async def guarded(request: Request) -> Response:
             try:
                 return await handler(request)
-            except (DomainError, RequestValidationError) as exc:
+            except (DomainError, RequestValidationError, HTTPException) as exc:
                 return formats.error_for(request.path_params.get("fmt"), exc)
 
         return guarded
