@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityloop.accounts import service as accounts
+from cityloop.areas.elements import service as elements
+from cityloop.areas.elements.models import ElementKind, StandardAddress
 from cityloop.cases.models import Case
 from cityloop.kit.auth import Role
 
@@ -103,7 +105,20 @@ def test_an_address_alone_is_a_location(post: Any, db: Session) -> None:
     resp = post(lat=None, long=None, address_string="西湖区北山街道某小区")
     assert resp.status_code == 200, resp.text
     assert _case(db, resp.json()[0]["service_request_id"]).address == "西湖区北山街道某小区"
-    assert post(lat=None, long=None, address_id="A-77").status_code == 200
+
+
+def test_an_address_id_is_a_standard_address(post: Any, world: Any, db: Session) -> None:
+    text = "浙江省杭州市西湖区北山街道保俶路10号"
+    csv = f"标准地址,经度,纬度\n{text},120.1512,30.2655\n".encode()
+    elements.import_file(db, world.subjects["admin"], ElementKind.ADDRESSES, csv, "a.csv")
+    db.commit()
+    address_id = db.scalar(select(StandardAddress.id).where(StandardAddress.text == text))
+    resp = post(lat=None, long=None, address_id=str(address_id))
+    assert resp.status_code == 200, resp.text
+    case = _case(db, resp.json()[0]["service_request_id"])
+    assert (case.address, case.lng, case.lat) == (text, pytest.approx(120.1512), pytest.approx(30.2655))
+    for unknown in ("999999", "A-77", "9" * 30):
+        assert post(lat=None, long=None, address_id=unknown).status_code == 400
 
 
 def test_the_jurisdiction_is_the_city(post: Any) -> None:

@@ -12,12 +12,14 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from cityloop.accounts.service import subject_from_api_key
+from cityloop.areas.elements import repository as address_repo
 from cityloop.cases.intake import intake
 from cityloop.cases.schemas import CaseIn
 from cityloop.cases.states import AppealType, Channel
 from cityloop.channels.open311 import service
 from cityloop.channels.open311.service import BadRequest
 from cityloop.kit.auth import Subject
+from cityloop.kit.db import MAX_ID
 from cityloop.kit.errors import Forbidden, ValidationFailed
 
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]{1,60})\](\[\])?$")
@@ -60,7 +62,7 @@ def case_in(session: Session, fields: dict[str, str], attributes: dict[str, list
     name = service.service_name(session, code)
     if name is None:
         raise BadRequest(f"未知服务 {code}", f"Unknown service_code {code}")
-    location = _location(fields)
+    location = _location(session, fields)
     description = fields.get("description", "")
     lines = [description or name, *(f"{k}: {', '.join(v)}" for k, v in attributes.items())]
     reporter = " ".join(p for p in (fields.get("first_name"), fields.get("last_name")) if p)
@@ -79,23 +81,27 @@ def case_in(session: Session, fields: dict[str, str], attributes: dict[str, list
                                 for e in exc.errors()}) from None
 
 
-def _location(fields: dict[str, str]) -> dict[str, Any]:
+def _location(session: Session, fields: dict[str, str]) -> dict[str, Any]:
     lat, lng = fields.get("lat", ""), fields.get("long", "")
-    address = fields.get("address_string") or ""
+    address, address_id = fields.get("address_string", ""), fields.get("address_id", "")
     if bool(lat) != bool(lng):
         raise BadRequest("lat 与 long 需同时提供", "lat and long must be given together")
-    if not (lat or address or fields.get("address_id")):
+    if not (lat or address or address_id):
         raise BadRequest("需提供位置：lat/long、address_string 或 address_id",
                          "A location is required: lat/long, address_string or address_id")
-    if not address and not lat and fields.get("address_id"):
-        # No public address ids yet: the client's id stays in the address text for the dispatcher to read.
-        address = f"address_id {fields['address_id']}"
     out: dict[str, Any] = {"address": address or None}
     if lat:
         try:
             out.update(lat=float(lat), lng=float(lng))
         except ValueError:
             raise BadRequest("lat/long 应为数字", "lat and long must be numbers") from None
+    elif address_id:
+        # An id of the standard-address table (标准地址库): its text and point, as if the client had sent them.
+        row = address_repo.address_by_id(session, int(address_id)) if address_id.isdigit() and \
+            int(address_id) <= MAX_ID else None
+        if row is None:
+            raise BadRequest(f"未知地址编号 {address_id}", f"Unknown address_id {address_id}")
+        out.update(address=address or row.text, lat=row.lat, lng=row.lng)
     return out
 
 
