@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from jsonschema import Draft7Validator, FormatChecker
+
+# jsonschema checks date-time and uri only with optional packages; these tests check both themselves.
+FORMATS = FormatChecker(formats=())
+_RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+@FORMATS.checks("date-time")
+def _date_time(value: object) -> bool:
+    return not isinstance(value, str) or bool(_RFC3339.match(value))
+
+
+@FORMATS.checks("uri")
+def _uri(value: object) -> bool:
+    return not isinstance(value, str) or bool(urlsplit(value).scheme and urlsplit(value).netloc)
 
 _STR = {"type": "string"}
 _OPT_STR = {"type": ["string", "null"]}
@@ -66,4 +82,4 @@ ERRORS = {"type": "array", "minItems": 1, "items": {
 
 def validate(instance: Any, schema: dict[str, Any]) -> None:
     """Raise jsonschema.ValidationError unless `instance` fits `schema` (formats checked too)."""
-    Draft7Validator(schema, format_checker=FormatChecker()).validate(instance)
+    Draft7Validator(schema, format_checker=FORMATS).validate(instance)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from jsonschema import ValidationError
 from o311_schemas import ERRORS, REQUESTS, SERVICE_DEFINITION, SERVICES, TOKENS, validate
 from sqlalchemy.orm import Session
 
@@ -186,3 +187,12 @@ def test_xml_stays_readable_with_control_characters_in_a_title(client: Any, worl
     case = file_case(db, world.subjects["agent"], title="井盖\x0b缺失\x01")
     root = _xml(client.get(f"{BASE}/requests/{case.number}.xml"), "service_requests")
     assert root.findtext("request/description") == "井盖缺失"
+
+
+def test_the_schemas_check_times_and_addresses() -> None:
+    good = {"service_request_id": "1", "status": "open", "service_code": "x",
+            "requested_datetime": "2026-12-04T09:30:00+08:00", "media_url": "https://img.example.com/1.jpg"}
+    validate([good], REQUESTS)
+    for bad in ({"requested_datetime": "2026-12-04 09:30"}, {"media_url": "not a url"}):
+        with pytest.raises(ValidationError):
+            validate([{**good, **bad}], REQUESTS)
