@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import re
 from collections.abc import Sequence
@@ -37,8 +38,10 @@ def submit(session: Session, form: Sequence[tuple[str, str]], idempotency_key: s
         raise BadRequest(f"请求编号不能超过 {MAX_CLIENT_ID} 个字符",
                          f"The client's request id may not exceed {MAX_CLIENT_ID} characters")
     data = case_in(session, fields, _attributes(form), client_id)
-    # The device scopes the client's id, so two phones of one app cannot collide; intake adds the API key.
-    key = f"open311:{fields.get('device_id', '')[:30]}:{client_id}" if client_id else None
+    # The device scopes the client's id, so two phones of one app cannot collide; intake adds the API key. Hashed:
+    # intake keeps 120 characters of a key, and a long device id must not cut the client's id off.
+    scoped = f"{fields.get('device_id', '')}\x00{client_id}".encode()
+    key = f"open311:{hashlib.sha256(scoped).hexdigest()[:40]}" if client_id else None
     case, _created = intake(session, subject, data, key)
     notice = (f"Received as case {case.number}" if lang == "en" else f"已受理，工单编号 {case.number}")
     return [{"service_request_id": case.number, "service_notice": notice, "account_id": None}]
