@@ -1,0 +1,1 @@
+"""Open311 GeoReport v2 server (with the mySociety service request updates extension) at /open311/v2/."""
