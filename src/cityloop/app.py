@@ -85,6 +85,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await asyncio.to_thread(startup_check)
     _announce_rate_limits()
     tasks = [asyncio.create_task(loop()) for loop, wanted in ((_sweeper, settings.run_sweeper),
+                                                               (_rollup_runner, settings.run_sweeper),
                                                                (_job_runner, settings.run_jobs)) if wanted]
     ingest = await asyncio.to_thread(_start_iot) if settings.iot_ingest else None
     yield
@@ -137,6 +138,17 @@ async def _sweeper() -> None:
         except Exception:  # a failed early-warning scan must not stop the sweep loop
             log.exception("early-warning scan failed")
         await asyncio.sleep(get_settings().sweep_minutes * 60)
+
+
+async def _rollup_runner() -> None:
+    from cityloop.cases.rollups.tasks import run_refresh
+
+    while True:
+        try:
+            await asyncio.to_thread(run_refresh)
+        except Exception:  # a failed catch-up is retried next time; KPIs fall back to counting cases meanwhile
+            log.exception("KPI rollup catch-up failed")
+        await asyncio.sleep(get_settings().rollup_seconds)
 
 
 async def _job_runner() -> None:

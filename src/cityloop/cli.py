@@ -34,6 +34,7 @@ def _mount_optional() -> None:
     from cityloop.audit.cli import audit_app
     from cityloop.cases.cli import cases_app
     from cityloop.cases.demo.cli import demo_app
+    from cityloop.cases.rollups.cli import kpi_app
     from cityloop.channels.iot.cli import iot_app
     from cityloop.governance.backup.cli import backup_command, restore_command
     from cityloop.gridwork.points.cli import gridwork_app
@@ -55,6 +56,7 @@ def _mount_optional() -> None:
     app.add_typer(policy_app, name="policy")
     app.add_typer(services_app, name="services")
     app.add_typer(audit_app, name="audit")
+    app.add_typer(kpi_app, name="kpi")
     app.command("backup")(backup_command)
     app.command("restore")(restore_command)
     register_hooks()

@@ -103,6 +103,12 @@ class Settings(BaseSettings):
     public_base_url: str = Field(
         default="http://127.0.0.1:8000", description="The address people reach this server at; printed QR tags and "
         "published catalogues link to it.")
+    kpi_rollups: Literal["auto", "on", "off"] = Field(
+        default="auto", description="Where KPIs come from: `auto` reads the rollups while their catch-up job keeps "
+        "them fresh (within three runs) and the period is whole local days, else the cases; `off` always counts "
+        "the cases; `on` always reads the rollups.")
+    rollup_seconds: int = Field(
+        default=60, ge=5, description="Seconds between two catch-up runs of the KPI rollups inside `cityloop serve`.")
     open_data_k: int = Field(
         default=5, ge=2, le=100, description="Smallest count an open dataset publishes (k-anonymity): a cell of "
         "fewer cases is withheld.")

@@ -295,23 +295,30 @@ def _month_sqlite(element: LocalMonth, compiler: SQLCompiler, **kw: Any) -> str:
 # ---- Service -----------------------------------------------------------------------------------------------------
 
 
-def kpi_report(session: Session, subject: Subject, query: KpiQuery, now: datetime | None = None) -> KpiReport:
-    """Every KPI for the caller's area narrowed by `query`, in one aggregate query."""
+def kpi_report(session: Session, subject: Subject, query: KpiQuery, now: datetime | None = None,
+               live: bool = False, rollups: bool = False) -> KpiReport:
+    """Every KPI for the caller's area narrowed by `query`, in one aggregate query (over rollups when they serve)."""
+    from cityloop.cases.rollups import reader
+
     query, now = _prepare(subject, query, now)
     _without_jit(session)
-    row = session.execute(_kpi_statement(subject, query, now)).mappings().one()
+    stmt = None if live else reader.report_statement(session, subject, query, now, force=rollups)
+    row = session.execute(stmt if stmt is not None else _kpi_statement(subject, query, now)).mappings().one()
     return KpiReport(**figures(row), as_of=now, scope=subject.scope, filters=_echo(query), labels=LABELS)
 
 
 def kpi_breakdown(session: Session, subject: Subject, query: KpiQuery, by: By, now: datetime | None = None,
-                  sort: str | None = None, limit: int | None = None, lang: str = "zh") -> KpiBreakdown:
+                  sort: str | None = None, limit: int | None = None, lang: str = "zh",
+                  live: bool = False, rollups: bool = False) -> KpiBreakdown:
     """Every KPI per group (area one level down, unit, category, channel, local day or month), in one query."""
+    from cityloop.cases.rollups import reader
+
     query, now = _prepare(subject, query, now)
-    if by in ("day", "month"):
-        buckets = _buckets(query, by)
-        stmt = _dated_statement(subject, query, now, by)
-    else:
-        buckets, stmt = None, _grouped_statement(subject, query, now, by)
+    buckets = _buckets(query, by) if by in ("day", "month") else None
+    stmt = None if live else reader.breakdown_statement(session, subject, query, now, by, force=rollups)
+    if stmt is None:
+        stmt = _dated_statement(subject, query, now, by) if by in ("day", "month") \
+            else _grouped_statement(subject, query, now, by)
     _without_jit(session)
     rows = [_row(by, r, lang) for r in session.execute(stmt).mappings()]
     if buckets is not None:
@@ -366,8 +373,8 @@ def _echo(query: KpiQuery) -> dict[str, Any]:
 
 def _kpi_statement(subject: Subject, query: KpiQuery, now: datetime) -> Select[Any]:
     state = _unindexed(Case.state)
-    tallies = _scoped(subject, query, [state.label("state"), *_tallies(query, now)]).group_by(state).subquery()
-    return select(*_counts(tallies))
+    tallies = scoped(subject, query, [state.label("state"), *_tallies(query, now)]).group_by(state).subquery()
+    return select(*counts(tallies))
 
 
 def _unindexed(column: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
@@ -377,10 +384,15 @@ def _unindexed(column: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
 
 
 def _grouped_statement(subject: Subject, query: KpiQuery, now: datetime, by: By) -> Select[Any]:
-    key, state = _group_key(subject, query, by), _unindexed(Case.state)
+    key, state = group_key(subject, query, by), _unindexed(Case.state)
     columns = [key.label("key"), state.label("state"), *_tallies(query, now)]
-    tallies = _scoped(subject, query, columns).group_by(key, state).subquery()
-    grouped = select(tallies.c.key, *_counts(tallies)).group_by(tallies.c.key).subquery()
+    tallies = scoped(subject, query, columns).group_by(key, state).subquery()
+    return named_groups(tallies, by)
+
+
+def named_groups(tallies: Any, by: By) -> Select[Any]:
+    """Counts per key from per-(key, state) tallies, with each key's name joined."""
+    grouped = select(tallies.c.key, *counts(tallies)).group_by(tallies.c.key).subquery()
     if by == "division":
         return select(grouped, Division.name.label("name")).outerjoin(Division, Division.code == grouped.c.key)
     if by == "unit":
@@ -399,12 +411,12 @@ def _dated_statement(subject: Subject, query: KpiQuery, now: datetime, by: By) -
     for column in DATE_COLUMNS:
         key, state = bucket(getattr(Case, column)), _unindexed(Case.state)
         columns = [key.label("key"), state.label("state"), *_tallies(query, now, only=column)]
-        branches.append(_scoped(subject, query, columns, period_column=column).group_by(key, state))
+        branches.append(scoped(subject, query, columns, period_column=column).group_by(key, state))
     tallies = union_all(*branches).subquery()
-    return select(tallies.c.key, *_counts(tallies)).group_by(tallies.c.key).order_by(tallies.c.key)
+    return select(tallies.c.key, *counts(tallies)).group_by(tallies.c.key).order_by(tallies.c.key)
 
 
-def _scoped(subject: Subject, query: KpiQuery, columns: Sequence[Any], period_column: str | None = None) -> Select[Any]:
+def scoped(subject: Subject, query: KpiQuery, columns: Sequence[Any], period_column: str | None = None) -> Select[Any]:
     """SELECT `columns` over the cases the subject may see, narrowed by the query's filters and period."""
     stmt = repository.scope_filter(select(*columns).select_from(Case), subject)
     if query.division_code:
@@ -454,7 +466,7 @@ def _tallies(query: KpiQuery, now: datetime, only: str | None = None) -> list[Co
     return columns
 
 
-def _counts(tallies: Any) -> list[ColumnElement[Any]]:
+def counts(tallies: Any) -> list[ColumnElement[Any]]:
     """The raw counts (and hours) from per-state tallies: each sums its tally over the states it counts."""
     state = tallies.c.state
     columns: list[ColumnElement[Any]] = [
@@ -464,16 +476,16 @@ def _counts(tallies: Any) -> list[ColumnElement[Any]]:
     return columns
 
 
-def _group_key(subject: Subject, query: KpiQuery, by: By) -> ColumnElement[Any]:
+def group_key(subject: Subject, query: KpiQuery, by: By) -> ColumnElement[Any]:
     if by == "division":
-        return func.substr(Case.division_code, 1, _child_length(query.division_code or subject.scope))
+        return func.substr(Case.division_code, 1, child_length(query.division_code or subject.scope))
     columns: dict[str, InstrumentedAttribute[Any]] = {
         "unit": Case.unit_id, "category": Case.category_code, "channel": Case.channel,
     }
     return _unindexed(columns[by])
 
 
-def _child_length(prefix: str) -> int:
+def child_length(prefix: str) -> int:
     """Length of the division codes one level below `prefix` (the whole code at the lowest level)."""
     return next((n for n in DIVISION_LENGTHS if n > len(prefix)), DIVISION_LENGTHS[-1])
 

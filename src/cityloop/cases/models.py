@@ -71,6 +71,7 @@ class Case(TimestampMixin, Base):
         Index("ix_cases_scope_state", "division_code", "state"),
         Index("ix_cases_unit_state", "unit_id", "state"),
         Index("ix_cases_state_deadline", "state", "deadline"),
+        Index("ix_cases_updated_at", "updated_at"),  # the KPI rollups' catch-up reads what changed since its last run
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from cityloop.accounts.models import Unit
@@ -27,20 +28,27 @@ _UNIT_ONLY_ROLES = frozenset({Role.HANDLER})
 
 def scope_filter(stmt: Select[Any], subject: Subject) -> Select[Any]:
     """Restrict any statement over `Case` to what `subject` may see: in their area or assigned to a unit they cover."""
+    if Role.SYSTEM not in subject.roles and not subject.is_staff:
+        return stmt.where(Case.reporter_user_id == subject.id) if subject.id else stmt.where(false())
+    return scope_by_columns(stmt, subject, Case.division_code, Case.unit_id)
+
+
+def scope_by_columns(stmt: Select[Any], subject: Subject, division: Any, unit: Any) -> Select[Any]:
+    """The staff visibility rule over any table with a division code and a unit id (cases, their rollups)."""
     if Role.SYSTEM in subject.roles:
         return stmt
     if not subject.is_staff:
-        return stmt.where(Case.reporter_user_id == subject.id) if subject.id else stmt.where(false())
+        return stmt.where(false())
     # A case assigned to a unit is visible to that unit's people (and those of the units above it) wherever it
     # was filed: a case dispatched from the city to a district bureau must reach the bureau's handlers.
-    assigned = Case.unit_id.in_(subject.unit_ids) if subject.unit_ids else false()
+    assigned = unit.in_(subject.unit_ids) if subject.unit_ids else false()
     if subject.roles <= _UNIT_ONLY_ROLES or not subject.scope:
         # A plain handler works on the cases of their unit (and units below it), never on a whole area.
         return stmt.where(assigned)
     # An area's dispatchers, supervisors and leaders also cover the units located in their area.
     covered = subject.unit_ids | subject.area_unit_ids
-    assigned = Case.unit_id.in_(covered) if covered else false()
-    return stmt.where(or_(Case.division_code.startswith(subject.scope, autoescape=True), assigned))
+    assigned = unit.in_(covered) if covered else false()
+    return stmt.where(or_(division.startswith(subject.scope, autoescape=True), assigned))
 
 
 def scoped_cases(subject: Subject) -> Select[tuple[Case]]:
@@ -79,14 +87,48 @@ def case_by_number(session: Session, subject: Subject, number: str) -> Case | No
     return case if case is not None and case.number == number.strip() else None
 
 
+COUNT_BOUND = 10_000  # past this many rows a list's total is estimated, not counted (a 10 M-case city)
+KEYSET_ORDERS = frozenset({"received_at", "id", "updated_at"})  # never NULL, so (value, id) orders every row
+
+
 def list_cases(session: Session, subject: Subject, filters: dict[str, Any], offset: int, limit: int,
-               order: str = "-received_at") -> tuple[list[Case], int]:
-    """A filtered page of visible cases and the total count."""
+               order: str = "-received_at", after: tuple[Any, int] | None = None) -> tuple[list[Case], int, bool]:
+    """A filtered page of visible cases, the total and whether the total is an estimate.
+
+    With `after` (the last row's order value and id) the page starts after that row: no OFFSET scan.
+    """
     stmt = _apply_filters(scoped_cases(subject), filters)
-    total = int(session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
-    column = getattr(Case, order.lstrip("-"))
-    stmt = stmt.order_by(column.desc() if order.startswith("-") else column.asc(), Case.id.desc())
-    return list(session.scalars(stmt.offset(offset).limit(limit))), total
+    total, estimated = bounded_count(session, stmt)
+    name = order.lstrip("-")
+    column, descending = getattr(Case, name), order.startswith("-")
+    if after is not None:
+        value, last_id = after
+        if descending:
+            stmt = stmt.where(or_(column < value, and_(column == value, Case.id < last_id)))
+        else:
+            stmt = stmt.where(or_(column > value, and_(column == value, Case.id > last_id)))
+        offset = 0
+    tie = Case.id.desc() if descending or name not in KEYSET_ORDERS else Case.id.asc()
+    stmt = stmt.order_by(column.desc() if descending else column.asc(), tie)
+    return list(session.scalars(stmt.offset(offset).limit(limit))), total, estimated
+
+
+def bounded_count(session: Session, stmt: Select[Any]) -> tuple[int, bool]:
+    """Rows of `stmt` counted up to COUNT_BOUND; beyond it the planner's estimate (PostgreSQL) and True."""
+    capped = stmt.order_by(None).with_only_columns(Case.id).limit(COUNT_BOUND + 1).subquery()
+    counted = int(session.scalar(select(func.count()).select_from(capped)) or 0)
+    if counted <= COUNT_BOUND:
+        return counted, False
+    if session.get_bind().dialect.name != "postgresql":
+        return counted, True
+    try:
+        sql = str(stmt.order_by(None).compile(dialect=session.get_bind().dialect,
+                                              compile_kwargs={"literal_binds": True}))
+        with session.begin_nested():
+            plan: Any = session.execute(text("EXPLAIN (FORMAT JSON) " + sql)).scalar()
+        return max(counted, int(plan[0]["Plan"]["Plan Rows"])), True
+    except (SQLAlchemyError, NotImplementedError, KeyError, TypeError):  # a filter the compiler cannot inline
+        return counted, True
 
 
 def _apply_filters(stmt: Select[Any], f: dict[str, Any]) -> Select[Any]:

@@ -45,12 +45,13 @@ def list_cases(
     phone: Annotated[str | None, Query(max_length=20)] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     order: Annotated[str, Query(pattern=r"^-?(received_at|deadline|id|updated_at)$")] = "-received_at",
+    after: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None,
 ) -> CasePage:
     """Cases in the caller's area, filtered and paged."""
     filters = {"state": [str(s) for s in state] if state else None, "channel": channel, "grade": grade,
                "card": card, "unit_id": unit_id, "division_code": division_code, "category_code": category_code,
                "received_from": received_from, "received_to": received_to, "phone": phone, "q": q}
-    return service.list_cases(session, subject, filters, page.offset, page.limit, order, lang)
+    return service.list_cases(session, subject, filters, page.offset, page.limit, order, lang, after)
 
 
 @router.get("/{case_id}", response_model=CaseOut, responses=error_responses(NotFound))

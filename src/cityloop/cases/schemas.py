@@ -228,6 +228,8 @@ class CasePage(BaseModel):
     """A page of cases."""
 
     items: list[CaseOut]
-    total: int
+    total: int = Field(description="Matching cases; past 10,000 an estimate (see total_is_estimate)")
     offset: int
     limit: int
+    total_is_estimate: bool = False
+    next_cursor: str | None = Field(default=None, description="Pass as `after` for the next page (keyset paging)")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from cityloop.accounts import repository as accounts_repo
 from cityloop.audit import service as audit
-from cityloop.cases import dispatch_hints
+from cityloop.cases import cursors, dispatch_hints
 from cityloop.cases import repository as repo
 from cityloop.cases.models import Case
 from cityloop.cases.schemas import CaseOut, CasePage, EventOut, SuggestedUnit, UnitOut
@@ -56,15 +56,18 @@ def case_detail(session: Session, subject: Subject, case_id: int, lang: str = "z
 
 
 def list_cases(session: Session, subject: Subject, filters: dict[str, Any], offset: int = 0, limit: int = 50,
-               order: str = "-received_at", lang: str = "zh") -> CasePage:
-    """A page of visible cases; a `phone` filter is matched through its blind index."""
+               order: str = "-received_at", lang: str = "zh", after: str | None = None) -> CasePage:
+    """A page of visible cases; a `phone` filter is matched through its blind index; `after` is a keyset cursor."""
     filters = dict(filters)
     if filters.get("phone"):
         phone = str(filters.pop("phone")).strip()
         filters["phone_index"] = blind_index(normalize_phone(phone) or phone)
-    cases, total = repo.list_cases(session, subject, filters, offset, limit, order)
+    position = cursors.decode(after, order) if after else None
+    cases, total, estimated = repo.list_cases(session, subject, filters, offset, limit, order, position)
     items = present_many(session, subject, cases, lang)
-    return CasePage(items=items, total=total, offset=offset, limit=limit)
+    following = cursors.encode(cases[-1], order) if len(cases) == limit and cursors.keyset(order) else None
+    return CasePage(items=items, total=total, offset=0 if after else offset, limit=limit,
+                    total_is_estimate=estimated, next_cursor=following)
 
 
 def _people(session: Session, user_ids: set[int], lang: str) -> dict[int, str]:
