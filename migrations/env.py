@@ -14,10 +14,11 @@ target_metadata = Base.metadata
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Leave out tables managed outside the ORM (PostGIS shadow table, PostGIS's own spatial_ref_sys)."""
+    """Leave out what is managed outside the ORM: PostGIS tables, and expression indexes made by migrations."""
     from cityloop.areas.grids.models import DB_ONLY_TABLES
+    from cityloop.cases.fulltext.index import INDEX_NAME
 
-    return not (type_ == "table" and name in DB_ONLY_TABLES)
+    return not ((type_ == "table" and name in DB_ONLY_TABLES) or (type_ == "index" and name == INDEX_NAME))
 
 
 def run_migrations_offline() -> None:

@@ -1,5 +1,5 @@
-"""KPI rollups: counts per local day × date kind × division × unit × category × channel × state, with the catch-up's
-marks and watermark; cases get an index on updated_at for the catch-up
+"""KPI rollups: the KPI counts per local day × street × unit × category × channel, with the catch-up's marks and
+watermark; cases get an index on updated_at for the catch-up
 
 Revision ID: 0026
 Revises: 0022
@@ -30,29 +30,54 @@ def upgrade() -> None:
     )
     op.create_table('case_rollups',
     sa.Column('day', sa.String(length=10), nullable=False),
-    sa.Column('dated_by', sa.String(length=16), nullable=False),
     sa.Column('division_code', sa.String(length=12), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('category_code', sa.String(length=40), nullable=False),
     sa.Column('channel', sa.String(length=16), nullable=False),
-    sa.Column('state', sa.String(length=20), nullable=False),
-    sa.Column('t_received', sa.Integer(), nullable=False),
-    sa.Column('t_dispatched', sa.Integer(), nullable=False),
-    sa.Column('t_dispatched_in_time', sa.Integer(), nullable=False),
-    sa.Column('t_signed_on_time', sa.Integer(), nullable=False),
-    sa.Column('t_reassigned', sa.Integer(), nullable=False),
-    sa.Column('t_due', sa.Integer(), nullable=False),
-    sa.Column('t_due_completed', sa.Integer(), nullable=False),
-    sa.Column('t_due_on_time', sa.Integer(), nullable=False),
-    sa.Column('t_completed', sa.Integer(), nullable=False),
-    sa.Column('t_revisited', sa.Integer(), nullable=False),
-    sa.Column('t_satisfied', sa.Integer(), nullable=False),
-    sa.Column('t_redone', sa.Integer(), nullable=False),
-    sa.Column('t_closed', sa.Integer(), nullable=False),
-    sa.Column('t_first_time', sa.Integer(), nullable=False),
+    sa.Column('received', sa.Integer(), nullable=False),
+    sa.Column('dispatched', sa.Integer(), nullable=False),
+    sa.Column('dispatched_in_time', sa.Integer(), nullable=False),
+    sa.Column('signed_on_time', sa.Integer(), nullable=False),
+    sa.Column('reassigned', sa.Integer(), nullable=False),
+    sa.Column('invalid', sa.Integer(), nullable=False),
+    sa.Column('merged', sa.Integer(), nullable=False),
+    sa.Column('due', sa.Integer(), nullable=False),
+    sa.Column('due_completed', sa.Integer(), nullable=False),
+    sa.Column('due_completed_on_time', sa.Integer(), nullable=False),
+    sa.Column('due_open', sa.Integer(), nullable=False),
+    sa.Column('completed', sa.Integer(), nullable=False),
+    sa.Column('revisited', sa.Integer(), nullable=False),
+    sa.Column('satisfied', sa.Integer(), nullable=False),
+    sa.Column('redone', sa.Integer(), nullable=False),
+    sa.Column('closed', sa.Integer(), nullable=False),
+    sa.Column('first_time_resolved', sa.Integer(), nullable=False),
     sa.Column('hours', sa.Float(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'dated_by', 'division_code', 'unit_id', 'category_code', 'channel', 'state',
+    sa.PrimaryKeyConstraint('day', 'division_code', 'unit_id', 'category_code', 'channel',
                             name=op.f('pk_case_rollups'))
+    )
+    op.create_table('case_area_rollups',
+    sa.Column('day', sa.String(length=10), nullable=False),
+    sa.Column('division_code', sa.String(length=12), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('received', sa.Integer(), nullable=False),
+    sa.Column('dispatched', sa.Integer(), nullable=False),
+    sa.Column('dispatched_in_time', sa.Integer(), nullable=False),
+    sa.Column('signed_on_time', sa.Integer(), nullable=False),
+    sa.Column('reassigned', sa.Integer(), nullable=False),
+    sa.Column('invalid', sa.Integer(), nullable=False),
+    sa.Column('merged', sa.Integer(), nullable=False),
+    sa.Column('due', sa.Integer(), nullable=False),
+    sa.Column('due_completed', sa.Integer(), nullable=False),
+    sa.Column('due_completed_on_time', sa.Integer(), nullable=False),
+    sa.Column('due_open', sa.Integer(), nullable=False),
+    sa.Column('completed', sa.Integer(), nullable=False),
+    sa.Column('revisited', sa.Integer(), nullable=False),
+    sa.Column('satisfied', sa.Integer(), nullable=False),
+    sa.Column('redone', sa.Integer(), nullable=False),
+    sa.Column('closed', sa.Integer(), nullable=False),
+    sa.Column('first_time_resolved', sa.Integer(), nullable=False),
+    sa.Column('hours', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'division_code', 'unit_id', name=op.f('pk_case_area_rollups'))
     )
     op.create_table('rollup_state',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -69,4 +94,5 @@ def downgrade() -> None:
     op.drop_index("ix_cases_updated_at", table_name="cases")
     op.drop_table('rollup_state')
     op.drop_table('case_rollups')
+    op.drop_table('case_area_rollups')
     op.drop_table('case_rollup_marks')

@@ -80,17 +80,20 @@ def test_a_moved_deadline_leaves_its_old_day(db: Session, world: World) -> None:
 def test_the_check_finds_a_rollup_that_drifted(db: Session, world: World) -> None:
     from sqlalchemy import update
 
-    from cityloop.cases.rollups.models import CaseRollup
+    from cityloop.cases.rollups.models import CaseAreaRollup, CaseRollup
 
     clock.freeze(None)
     for _ in range(3):
         file_at(db, world, clock.utcnow())
     rebuild(db)
     assert check(db).ok
-    db.execute(update(CaseRollup).values(t_received=CaseRollup.t_received + 1))
+    db.execute(update(CaseAreaRollup).values(received=CaseAreaRollup.received + 1))
     report = check(db)
     assert not report.ok
     assert report.mismatches[0]["slice"] == "city"
+    rebuild(db)
+    db.execute(update(CaseRollup).values(closed=CaseRollup.closed + 1))  # the fine table serves categories
+    assert any(m["slice"].startswith("by category") for m in check(db).mismatches)
 
 
 def test_kpi_check_command(db: Session, world: World) -> None:

@@ -12,6 +12,7 @@ from typing import NamedTuple
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+import cityloop.cases.fulltext.index  # noqa: F401  (keeps each case's search terms on insert and edit)
 from cityloop.cases import notices, routing
 from cityloop.cases import repository as repo
 from cityloop.cases.calendar_source import calendar, dispatch_due

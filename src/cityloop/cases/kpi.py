@@ -392,7 +392,11 @@ def _grouped_statement(subject: Subject, query: KpiQuery, now: datetime, by: By)
 
 def named_groups(tallies: Any, by: By) -> Select[Any]:
     """Counts per key from per-(key, state) tallies, with each key's name joined."""
-    grouped = select(tallies.c.key, *counts(tallies)).group_by(tallies.c.key).subquery()
+    return with_names(select(tallies.c.key, *counts(tallies)).group_by(tallies.c.key).subquery(), by)
+
+
+def with_names(grouped: Any, by: By) -> Select[Any]:
+    """Counts per key with each key's name (area, unit, category) joined."""
     if by == "division":
         return select(grouped, Division.name.label("name")).outerjoin(Division, Division.code == grouped.c.key)
     if by == "unit":

@@ -128,6 +128,7 @@ class Case(TimestampMixin, Base):
     suggestions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     tags: Mapped[list[Any]] = mapped_column(default=list)
     attachments: Mapped[list[Any]] = mapped_column(default=list)
+    search_grams: Mapped[str | None] = mapped_column(Text, deferred=True)  # cases.fulltext: bigram terms of the text
     row_version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012 - SQLAlchemy reads a plain dict

@@ -9,40 +9,57 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cityloop.kit.db import Base
 
-# Each tally of cases.kpi is dated by one of these columns; a rollup slice holds one of them.
+# Each count of cases.kpi is dated by one of these columns; a case adds to the row of each of its days.
 DATED_BY = ("received_at", "deadline", "completed_at", "closed_at")
-TALLY_COLUMNS = ("t_received", "t_dispatched", "t_dispatched_in_time", "t_signed_on_time", "t_reassigned", "t_due",
-                 "t_due_completed", "t_due_on_time", "t_completed", "t_revisited", "t_satisfied", "t_redone",
-                 "t_closed", "t_first_time")
+COUNT_COLUMNS = ("received", "dispatched", "dispatched_in_time", "signed_on_time", "reassigned", "invalid", "merged",
+                 "due", "due_completed", "due_completed_on_time", "completed", "revisited", "satisfied", "redone",
+                 "closed", "first_time_resolved")
+DIVISION_LENGTH = 9  # street level: finer areas (communities) are answered from the cases themselves
 
 
-class CaseRollup(Base):
-    """Counts of the cases whose `dated_by` column falls on `day` (local), per grouping key."""
+class _Counts:
+    """The KPI counts a rollup row carries (each dated by its own column: received, deadline, completed, closed)."""
+
+    received: Mapped[int] = mapped_column(default=0)
+    dispatched: Mapped[int] = mapped_column(default=0)
+    dispatched_in_time: Mapped[int] = mapped_column(default=0)
+    signed_on_time: Mapped[int] = mapped_column(default=0)
+    reassigned: Mapped[int] = mapped_column(default=0)
+    invalid: Mapped[int] = mapped_column(default=0)
+    merged: Mapped[int] = mapped_column(default=0)
+    due: Mapped[int] = mapped_column(default=0)
+    due_completed: Mapped[int] = mapped_column(default=0)
+    due_completed_on_time: Mapped[int] = mapped_column(default=0)
+    due_open: Mapped[int] = mapped_column(default=0)  # due this day and still open: overdue once the day is over
+    completed: Mapped[int] = mapped_column(default=0)
+    revisited: Mapped[int] = mapped_column(default=0)
+    satisfied: Mapped[int] = mapped_column(default=0)
+    redone: Mapped[int] = mapped_column(default=0)
+    closed: Mapped[int] = mapped_column(default=0)
+    first_time_resolved: Mapped[int] = mapped_column(default=0)
+    hours: Mapped[float] = mapped_column(default=0.0)
+
+
+class CaseRollup(_Counts, Base):
+    """The counts of one local day for one street, unit, category and channel."""
 
     __tablename__ = "case_rollups"
 
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
-    dated_by: Mapped[str] = mapped_column(String(16), primary_key=True)
     division_code: Mapped[str] = mapped_column(String(12), primary_key=True)
     unit_id: Mapped[int] = mapped_column(primary_key=True)  # 0: no unit yet
     category_code: Mapped[str] = mapped_column(String(40), primary_key=True)  # "": uncategorised
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
-    state: Mapped[str] = mapped_column(String(20), primary_key=True)
-    t_received: Mapped[int] = mapped_column(default=0)
-    t_dispatched: Mapped[int] = mapped_column(default=0)
-    t_dispatched_in_time: Mapped[int] = mapped_column(default=0)
-    t_signed_on_time: Mapped[int] = mapped_column(default=0)
-    t_reassigned: Mapped[int] = mapped_column(default=0)
-    t_due: Mapped[int] = mapped_column(default=0)
-    t_due_completed: Mapped[int] = mapped_column(default=0)
-    t_due_on_time: Mapped[int] = mapped_column(default=0)
-    t_completed: Mapped[int] = mapped_column(default=0)
-    t_revisited: Mapped[int] = mapped_column(default=0)
-    t_satisfied: Mapped[int] = mapped_column(default=0)
-    t_redone: Mapped[int] = mapped_column(default=0)
-    t_closed: Mapped[int] = mapped_column(default=0)
-    t_first_time: Mapped[int] = mapped_column(default=0)
-    hours: Mapped[float] = mapped_column(default=0.0)
+
+
+class CaseAreaRollup(_Counts, Base):
+    """The same counts per local day, street and unit only: a hundred times fewer rows for area and unit KPIs."""
+
+    __tablename__ = "case_area_rollups"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    division_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(primary_key=True)
 
 
 class CaseRollupMark(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from cityloop.cases.fulltext.index import matches
 from cityloop.cases.models import Case
 from cityloop.cases.repository import get_case, scoped_cases
 from cityloop.kit.auth import Subject
@@ -26,8 +27,13 @@ def by_phone_index(session: Session, subject: Subject, index: str, limit: int) -
 
 
 def by_words(session: Session, subject: Subject, words: list[str], limit: int) -> list[Case]:
-    """Visible cases whose title or content holds every word, newest first."""
+    """Visible cases whose title or content holds every word: by relevance on PostgreSQL, then newest first."""
+    found = matches(" ".join(words), session.get_bind().dialect.name)
     stmt = scoped_cases(subject)
-    for word in words:
-        stmt = stmt.where(Case.title.contains(word, autoescape=True) | Case.content.contains(word, autoescape=True))
-    return list(session.scalars(stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit)))
+    if found is None:  # no letters, digits or Chinese in the words: compare the text itself
+        for word in words:
+            stmt = stmt.where(Case.title.contains(word, autoescape=True) | Case.content.contains(word, autoescape=True))
+        return list(session.scalars(stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit)))
+    condition, rank = found
+    order = ([rank.desc()] if rank is not None else []) + [Case.received_at.desc(), Case.id.desc()]
+    return list(session.scalars(stmt.where(condition).order_by(*order).limit(limit)))

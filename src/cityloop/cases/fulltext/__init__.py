@@ -1,0 +1,1 @@
+"""Chinese full-text search over case titles and contents through a bigram index."""

@@ -1,0 +1,62 @@
+"""Keeps each case's terms current, and the search condition (GIN on PostgreSQL, phrase LIKE on SQLite)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, event, func, literal_column, or_, text
+from sqlalchemy.orm import Mapper
+
+from cityloop.cases.fulltext.grams import grams, phrases
+from cityloop.cases.models import Case
+
+INDEX_NAME = "ix_cases_search_grams"  # PostgreSQL only, created by migration 0027 (not a model index)
+
+
+@event.listens_for(Case, "before_insert")
+def _index_new(_mapper: Mapper[Any], _conn: Any, case: Case) -> None:
+    case.search_grams = grams(f"{case.title} {case.content}")
+
+
+@event.listens_for(Case, "before_update")
+def _index_edited(_mapper: Mapper[Any], _conn: Any, case: Case) -> None:
+    # Only when the words changed: most updates move the state and must not redo (or even load) the terms.
+    if _changed(case):
+        case.search_grams = grams(f"{case.title} {case.content}")
+
+
+def _changed(case: Case) -> bool:
+    from sqlalchemy import inspect
+
+    state = inspect(case)
+    return any(state.attrs[name].history.has_changes() for name in ("title", "content"))
+
+
+def _tsquery(words: list[list[str]]) -> str:
+    return " & ".join("(" + " <-> ".join(terms) + ")" for terms in words if terms)
+
+
+def matches(query: str, dialect: str) -> tuple[ColumnElement[bool], ColumnElement[Any] | None] | None:
+    """(condition, rank) finding cases that contain every word of `query`; None when it has no searchable word."""
+    words = [w for w in phrases(query) if w]
+    if not words:
+        return None
+    # A lone Chinese character is a term only where it stood alone: look for it in the text itself.
+    singles = [w[0] for w in words if len(w) == 1 and len(w[0]) == 1 and not w[0].isascii()]
+    indexed = [w for w in words if not (len(w) == 1 and len(w[0]) == 1 and not w[0].isascii())]
+    plain = [or_(Case.title.contains(c, autoescape=True), Case.content.contains(c, autoescape=True)) for c in singles]
+    if not indexed:
+        return and_(*plain), None
+    if dialect == "postgresql":
+        vector = func.to_tsvector(literal_column("'simple'"), Case.search_grams)
+        tsq = func.to_tsquery(literal_column("'simple'"), _tsquery(indexed))
+        return and_(vector.op("@@")(tsq), *plain), func.ts_rank(vector, tsq)
+    # SQLite: the terms of a word are adjacent in the stored text, so the phrase is a substring between spaces.
+    padded = " " + Case.search_grams + " "
+    return and_(*[padded.contains(" " + " ".join(t) + " ", autoescape=True) for t in indexed], *plain), None
+
+
+def pg_index_sql() -> list[Any]:
+    """DDL of the GIN index (used by the migration)."""
+    return [text(f"CREATE INDEX IF NOT EXISTS {INDEX_NAME} ON cases "
+                 "USING gin (to_tsvector('simple'::regconfig, search_grams))")]
