@@ -25,6 +25,7 @@ from cityloop.cases.routes import router as cases_router
 from cityloop.cases.search.routes import router as search_router
 from cityloop.channels.open311.routes import router as open311_router
 from cityloop.config import get_settings
+from cityloop.governance.catalogue.routes import router as catalogue_router
 from cityloop.governance.opendata.routes import router as opendata_router
 from cityloop.gridwork.routes import router as gridwork_router
 from cityloop.intel.alerts.routes import router as alerts_router
@@ -213,6 +214,7 @@ def create_app() -> FastAPI:
     app.include_router(gridwork_router)
     app.include_router(services_router)
     app.include_router(opendata_router)
+    app.include_router(catalogue_router)
     app.include_router(open311_router)
     app.include_router(web_router)
     services_panel.register()

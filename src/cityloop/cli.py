@@ -37,6 +37,7 @@ def _mount_optional() -> None:
     from cityloop.cases.rollups.cli import kpi_app
     from cityloop.channels.iot.cli import iot_app
     from cityloop.governance.backup.cli import backup_command, restore_command
+    from cityloop.governance.catalogue.cli import governance_app
     from cityloop.gridwork.points.cli import gridwork_app
     from cityloop.intel.reports.cli import report_app
     from cityloop.kit.keys.cli import keys_app
@@ -57,6 +58,7 @@ def _mount_optional() -> None:
     app.add_typer(services_app, name="services")
     app.add_typer(audit_app, name="audit")
     app.add_typer(kpi_app, name="kpi")
+    app.add_typer(governance_app, name="governance")
     app.command("backup")(backup_command)
     app.command("restore")(restore_command)
     register_hooks()

@@ -10,6 +10,7 @@ from cityloop.web.case import views as views_case
 from cityloop.web.cockpit import views as views_cockpit
 from cityloop.web.desk import views as views_desk
 from cityloop.web.dispatch import views as views_dispatch
+from cityloop.web.governance import views as views_governance
 from cityloop.web.grid import board as views_grid_board
 from cityloop.web.grid import patrol as views_patrol
 from cityloop.web.grid import views as views_grid
@@ -27,5 +28,5 @@ router = APIRouter(include_in_schema=False)
 for module in (views_auth, views_portal, views_desk, views_dispatch, views_case, views_inbox, views_grid,
                views_supervise, views_cockpit, views_admin, views_notices, views_search,
                views_patrol, views_grid_board, views_services, views_services_directory,
-               views_services_admin, views_opendata):
+               views_services_admin, views_opendata, views_governance):
     router.include_router(module.router)

@@ -1,0 +1,1 @@
+"""Data-governance pages for administrators."""
