@@ -122,6 +122,7 @@ def _announce_rate_limits() -> None:
 
 async def _sweeper() -> None:
     from cityloop.cases.tasks import run_sweep
+    from cityloop.governance.retention.tasks import run_retention
     from cityloop.intel.tasks import run_scan
     from cityloop.services.tasks import run_sweep as run_service_sweep
 
@@ -138,6 +139,10 @@ async def _sweeper() -> None:
             await asyncio.to_thread(run_scan)
         except Exception:  # a failed early-warning scan must not stop the sweep loop
             log.exception("early-warning scan failed")
+        try:
+            await asyncio.to_thread(run_retention)
+        except Exception:  # retention waits for the next day's try
+            log.exception("retention job failed")
         await asyncio.sleep(get_settings().sweep_minutes * 60)
 
 

@@ -109,6 +109,9 @@ class Settings(BaseSettings):
         "the cases; `on` always reads the rollups.")
     rollup_seconds: int = Field(
         default=60, ge=5, description="Seconds between two catch-up runs of the KPI rollups inside `cityloop serve`.")
+    retention_reporter_days: int = Field(
+        default=0, ge=0, description="Days a closed case keeps its reporter's name, phone and ID number; then the "
+        "scheduled job deletes them (the case and its statistics stay). 0: kept until erased on request.")
     open_data_k: int = Field(
         default=5, ge=2, le=100, description="Smallest count an open dataset publishes (k-anonymity): a cell of "
         "fewer cases is withheld.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, ForeignKey, Index, String, Text, UniqueConstraint, event, insert
+from sqlalchemy import Connection, ForeignKey, Index, String, Text, UniqueConstraint, event, false, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cityloop.kit.clock import to_local, utcnow
@@ -128,6 +128,7 @@ class Case(TimestampMixin, Base):
     suggestions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     tags: Mapped[list[Any]] = mapped_column(default=list)
     attachments: Mapped[list[Any]] = mapped_column(default=list)
+    legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())  # no erasure while held
     search_grams: Mapped[str | None] = mapped_column(Text, deferred=True)  # cases.fulltext: bigram terms of the text
     row_version: Mapped[int] = mapped_column(default=1)
 

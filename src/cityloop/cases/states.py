@@ -196,6 +196,10 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "citizen_rating": ("群众评价", "Citizen rating"),
     "iot_breach": ("设备再次超限", "Sensor breached again"),
     "iot_recovered": ("设备读数恢复正常", "Sensor back to normal"),
+    "anonymise": ("反映人信息已按保存期限删除", "Reporter identity deleted (retention period over)"),
+    "erase": ("应本人请求删除个人信息", "Personal data erased at the person's request"),
+    "legal_hold": ("依法保全（暂停删除）", "Legal hold (no erasure)"),
+    "legal_hold_released": ("解除保全", "Legal hold released"),
     **{a: (t.zh, t.en) for a, t in TRANSITIONS.items()},
 }
 
