@@ -28,10 +28,11 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    chain: Mapped[int] = mapped_column(default=0, server_default="0")  # which of the parallel chains links it
 
 
 class AuditHead(Base):
-    """Single row holding the newest hash; updating it first serialises writers on every backend."""
+    """The newest hash of one chain (id = chain + 1); updating it first orders that chain's writers."""
 
     __tablename__ = "audit_head"
 

@@ -1,0 +1,125 @@
+"""Governance costs: masking a list of 200 cases, and the audit chain under 16 concurrent writers; ONE JSON object.
+
+- Masking: presenting 200 cases to a leader (phones and names masked) against the same 200 for a dispatcher, who
+  sees them in clear, in the same run.
+- Audit chain: 16 threads each appending audited acts (`audit.record`, one transaction each) against 16 threads
+  inserting the same rows into the same table without the chain (no head row to lock), in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from _common import ROOT, emit, fresh_database, migrate
+
+sys.path.insert(0, str(ROOT / "tests"))
+import builders  # noqa: E402 - the test builders live outside the package; reuse their small world
+
+
+def _median_ms(fn: Any, repeat: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return round(statistics.median(times), 2)
+
+
+def masking(world: Any, repeat: int) -> dict[str, Any]:
+    """Present 200 cases masked and unmasked."""
+    from cityloop.cases.repository import scoped_cases
+    from cityloop.cases.service import present_many
+    from cityloop.kit.db import get_sessionmaker
+
+    with get_sessionmaker()() as session:
+        for i in range(200):
+            builders.file_case(session, world.subjects["agent"], title=f"第{i}件占道经营",
+                               reporter={"name": "张三", "phone": f"138{i:08d}"})
+        cases = list(session.scalars(scoped_cases(world.subjects["leader"]).limit(200)))
+        masked = _median_ms(lambda: present_many(session, world.subjects["leader"], cases, "zh"), repeat)
+        clear = _median_ms(lambda: present_many(session, world.subjects["dispatcher"], cases, "zh"), repeat)
+    return {"present_200_masked_ms": masked, "present_200_clear_ms": clear,
+            "masking_overhead_ratio": round(masked / clear - 1, 3)}
+
+
+def _run_threads(work: Any, threads: int, per_thread: int) -> float:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            for i in range(per_thread):
+                work(i)
+        except BaseException as exc:  # report, do not hide, a failing writer
+            errors.append(exc)
+
+    pool = [threading.Thread(target=run) for _ in range(threads)]
+    start = time.perf_counter()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    if errors:
+        raise errors[0]
+    return threads * per_thread / (time.perf_counter() - start)
+
+
+def audit_rate(world: Any, threads: int, per_thread: int) -> dict[str, Any]:
+    """Chained appends per second against plain inserts into the same table."""
+    from sqlalchemy import insert
+
+    from cityloop.audit.models import AuditEntry
+    from cityloop.audit.service import record
+    from cityloop.kit.db import get_sessionmaker
+
+    subject = world.subjects["dispatcher"]
+
+    def chained(i: int) -> None:
+        with get_sessionmaker()() as session:
+            record(session, subject, "read_pii", "case", [i], {"bench": True}, areas=["330106"])
+            session.commit()
+
+    def plain(i: int) -> None:
+        with get_sessionmaker()() as session:
+            session.execute(insert(AuditEntry).values(
+                at=datetime.now(UTC), actor_id=subject.id, actor_name=subject.name, actor_kind="user",
+                action="read_pii", object_type="case", object_ids=[i], detail={"bench": True},
+                prev_hash="0" * 64, hash="0" * 64))
+            session.commit()
+
+    chained_rate = _run_threads(chained, threads, per_thread)
+    plain_rate = _run_threads(plain, threads, per_thread)
+    return {"audit_writers": threads, "audit_chained_per_s": round(chained_rate, 1),
+            "audit_plain_insert_per_s": round(plain_rate, 1),
+            "audit_vs_plain_ratio": round(chained_rate / plain_rate, 3)}
+
+
+def main() -> None:
+    """Fresh database, a small world, then both measurements."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--writers", type=int, default=16)
+    parser.add_argument("--per-writer", type=int, default=50)
+    args = parser.parse_args()
+    with fresh_database(args.database) as url, tempfile.TemporaryDirectory() as tmp:
+        migrate(url, Path(tmp) / "var")
+        from cityloop.kit.db import get_sessionmaker
+
+        with get_sessionmaker()() as session:
+            world = builders.build_world(session, Path(tmp))
+        figures = {"backend": args.database, **masking(world, args.repeat),
+                   **audit_rate(world, args.writers, args.per_writer)}
+    emit(figures)
+
+
+if __name__ == "__main__":
+    main()
