@@ -99,3 +99,18 @@ def test_static_files_are_served(client: TestClient) -> None:
     assert r.status_code == 200
     assert "text/css" in r.headers["content-type"]
     assert client.get("/static/../pages.py").status_code == 404
+
+
+def test_case_exports_are_audited_and_marked(as_user: Browser, db: Session, world: World) -> None:
+    from sqlalchemy import select
+
+    from cityloop.audit.models import AuditEntry
+
+    case = file_case(db, world.subjects["agent"], category_code=None)
+    r = as_user("dispatcher").get("/dispatch/export?fmt=xlsx")
+    rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "export")).one()
+    assert entry.object_ids == [case.id]
+    assert entry.detail["personal_data_in_clear"] is True
+    assert rows[-1][0].startswith("导出人 dispatcher")
+    assert f"CL-{entry.id}" in rows[-1][0]

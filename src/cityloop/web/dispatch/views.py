@@ -59,4 +59,5 @@ def bulk(request: Request, session: DbSession, subject: Dispatcher, form: forms.
 def export(request: Request, session: DbSession, subject: Dispatcher, lang: Lang, fmt: str = "csv") -> Response:
     """The filtered queue as CSV or XLSX."""
     query = queues.parse_query("dispatch", dict(request.query_params), order="received_at")
-    return exports.cases_download(queues.fetch_all(session, subject, query, lang), fmt, "dispatch-queue", lang)
+    items = queues.fetch_all(session, subject, query, lang)
+    return exports.cases_download(session, subject, items, fmt, "dispatch-queue", lang)

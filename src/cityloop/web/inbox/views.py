@@ -32,4 +32,4 @@ def inbox(request: Request, session: DbSession, subject: Handler, lang: Lang) ->
 def export(request: Request, session: DbSession, subject: Handler, lang: Lang, fmt: str = "csv") -> Response:
     """The filtered inbox as CSV or XLSX."""
     query = queues.parse_query("inbox", dict(request.query_params), order="deadline")
-    return exports.cases_download(queues.fetch_all(session, subject, query, lang), fmt, "inbox", lang)
+    return exports.cases_download(session, subject, queues.fetch_all(session, subject, query, lang), fmt, "inbox", lang)

@@ -43,7 +43,7 @@ def board(request: Request, session: DbSession, subject: Supervisor, lang: Lang)
 def export(request: Request, session: DbSession, subject: Supervisor, lang: Lang, fmt: str = "csv") -> Response:
     """Overdue cases as CSV or XLSX (personal data masked for supervisors)."""
     items = queues.overdue(session, subject, lang, _filters(request)).items
-    return exports.cases_download(items, fmt, "overdue", lang)
+    return exports.cases_download(session, subject, items, fmt, "overdue", lang)
 
 
 @router.post("/supervise/alerts/{alert_id}/{action}")
