@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import threading
@@ -18,20 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, emit, fresh_database, migrate
+from _common import ROOT, emit, fresh_database, median_ms, migrate
 
 sys.path.insert(0, str(ROOT / "tests"))
 import builders  # noqa: E402 - the test builders live outside the package; reuse their small world
-
-
-def _median_ms(fn: Any, repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return round(statistics.median(times), 2)
 
 
 def masking(world: Any, repeat: int) -> dict[str, Any]:
@@ -45,8 +34,8 @@ def masking(world: Any, repeat: int) -> dict[str, Any]:
             builders.file_case(session, world.subjects["agent"], title=f"第{i}件占道经营",
                                reporter={"name": "张三", "phone": f"138{i:08d}"})
         cases = list(session.scalars(scoped_cases(world.subjects["leader"]).limit(200)))
-        masked = _median_ms(lambda: present_many(session, world.subjects["leader"], cases, "zh"), repeat)
-        clear = _median_ms(lambda: present_many(session, world.subjects["dispatcher"], cases, "zh"), repeat)
+        masked = median_ms(lambda: present_many(session, world.subjects["leader"], cases, "zh"), repeat)
+        clear = median_ms(lambda: present_many(session, world.subjects["dispatcher"], cases, "zh"), repeat)
     return {"present_200_masked_ms": masked, "present_200_clear_ms": clear,
             "masking_overhead_ratio": round(masked / clear - 1, 3)}
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from _common import emit, percentile
+from _common import emit, median_ms, percentile
 from kpi import (
     CITY,
     COLUMNS,
@@ -155,17 +154,6 @@ def build(url: str, n: int, now: datetime) -> dict[str, Any]:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
     return timings
-
-
-def median_ms(fn: Callable[[], Any], repeat: int) -> float:
-    """Median wall time after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return round(statistics.median(times), 1)
 
 
 def p99_ms(calls: list[Callable[[], Any]], repeat: int) -> float:

@@ -231,17 +231,9 @@ def taxonomy_export(out: Path, version: int | None = None) -> None:
 @app.command("audit-verify", hidden=True)
 def audit_verify() -> None:
     """Same as `cityloop audit verify` (kept for existing scripts)."""
-    from dataclasses import asdict
+    from cityloop.audit.cli import verify_command
 
-    from cityloop.audit.service import verify
-    from cityloop.kit.auth import SYSTEM
-    from cityloop.kit.db import session_scope
-
-    with session_scope() as session:
-        report = verify(session, SYSTEM)
-    typer.echo(json.dumps(asdict(report)))
-    if not report.ok:
-        raise typer.Exit(1)
+    verify_command()
 
 
 @app.command("config-table")
