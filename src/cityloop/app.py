@@ -23,6 +23,7 @@ from cityloop.cases.admin_routes import router as admin_router
 from cityloop.cases.kpi_routes import router as kpi_router
 from cityloop.cases.routes import router as cases_router
 from cityloop.cases.search.routes import router as search_router
+from cityloop.channels.open311.client.routes import router as open311_client_router
 from cityloop.channels.open311.routes import router as open311_router
 from cityloop.config import get_settings
 from cityloop.governance.catalogue.routes import router as catalogue_router
@@ -148,12 +149,17 @@ async def _sweeper() -> None:
 
 async def _rollup_runner() -> None:
     from cityloop.cases.rollups.tasks import run_refresh
+    from cityloop.channels.open311.client.tasks import run_outbox
 
     while True:
         try:
             await asyncio.to_thread(run_refresh)
         except Exception:  # a failed catch-up is retried next time; KPIs fall back to counting cases meanwhile
             log.exception("KPI rollup catch-up failed")
+        try:
+            await asyncio.to_thread(run_outbox)
+        except Exception:  # deliveries stay in the outbox and are tried again next time
+            log.exception("Open311 outbox run failed")
         await asyncio.sleep(get_settings().rollup_seconds)
 
 
@@ -174,6 +180,7 @@ def register_hooks() -> None:
     from cityloop.areas.addresses.locate import register as register_locator
     from cityloop.areas.addresses.standard import register as register_address_table
     from cityloop.areas.placement.locate import register as register_text_placement
+    from cityloop.channels.open311.client.service import register as register_open311_client
     from cityloop.intel.classify import suggest
     from cityloop.intel.dedup import live
     from cityloop.intel.registry import corrections
@@ -186,6 +193,7 @@ def register_hooks() -> None:
     corrections.register()
     live.register()
     grid_board.register()
+    register_open311_client()
 
 
 def create_app() -> FastAPI:
@@ -220,6 +228,7 @@ def create_app() -> FastAPI:
     app.include_router(services_router)
     app.include_router(opendata_router)
     app.include_router(catalogue_router)
+    app.include_router(open311_client_router)
     app.include_router(open311_router)
     app.include_router(web_router)
     services_panel.register()
