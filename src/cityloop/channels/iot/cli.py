@@ -32,6 +32,18 @@ def import_devices(
     typer.echo(json.dumps(asdict(report), ensure_ascii=False, indent=2))
 
 
+@iot_app.command("compact")
+def compact(
+    days: Annotated[int | None, typer.Option(help="Keep this many days of raw readings (default: the "
+                                                   "iot_raw_retention_days setting).", min=1)] = None,
+) -> None:
+    """Roll raw readings older than the retention period into hourly min/max/avg/count rows and delete them."""
+    from cityloop.channels.iot import service
+
+    done = in_session(lambda s: service.compact(s, days=days))
+    typer.echo(json.dumps(asdict(done)))
+
+
 @iot_app.command("run")
 def run() -> None:
     """Run the ingest worker in this process until interrupted (also runs inside `cityloop serve`)."""

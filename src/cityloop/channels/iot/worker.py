@@ -15,10 +15,13 @@ from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from sqlalchemy import select
 
 from cityloop.channels.iot import service
 from cityloop.channels.iot.models import Sensor
+from cityloop.config import get_settings
 from cityloop.kit.db import get_sessionmaker
 
 log = logging.getLogger("cityloop.iot")
@@ -27,6 +30,18 @@ TOPIC = "cityloop/devices/+/telemetry"
 GROUP = "cityloop"
 BATCH = 500
 SENSOR_TTL = 30.0
+# QoS 1 messages the broker may have in flight to us (MQTT v5 Receive Maximum, the protocol's largest). Without it
+# Mosquitto allows its max_inflight_messages (20) and queues up to max_queued_messages (1000) behind them, then
+# DROPS the rest: a burst larger than ~1,000 readings lost most of them. Our own queue is the buffer instead.
+RECEIVE_MAXIMUM = 65535
+COMPACT_EVERY = 3600.0
+
+
+def connect_properties() -> Properties:
+    """CONNECT properties of the ingest client (the receive maximum)."""
+    props = Properties(PacketTypes.CONNECT)
+    props.ReceiveMaximum = RECEIVE_MAXIMUM
+    return props
 
 
 def broker_address(url: str) -> tuple[str, int]:
@@ -71,6 +86,7 @@ class Ingest:
         self.stopping = threading.Event()
         self.sensors: dict[tuple[str, str], int] = {}
         self.loaded = 0.0
+        self.due: dict[str, float] = {}
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
                                   protocol=mqtt.MQTTv5)
         self.client.on_connect = self._connected
@@ -80,8 +96,9 @@ class Ingest:
     def start(self) -> None:
         """Connect and start the network loop and the applying thread."""
         host, port = broker_address(self.url)
-        self.client.connect(host, port, keepalive=30)
+        self.client.connect(host, port, keepalive=30, properties=connect_properties())
         self.client.loop_start()
+        self.due["compact"] = time.monotonic() + 60.0  # not while a backlog from the broker is being caught up
         self.thread.start()
 
     def stop(self) -> None:
@@ -104,6 +121,7 @@ class Ingest:
 
     def _run(self) -> None:
         while not (self.stopping.is_set() and self.queue.empty()):
+            self._periodic()
             batch = self._drain()
             if not batch:
                 continue
@@ -112,6 +130,38 @@ class Ingest:
             except Exception:  # the worker must survive a bad batch (database hiccup); the readings are counted
                 self.counts["failed"] += len(batch)
                 log.exception("IoT batch of %d readings failed", len(batch))
+
+    def _periodic(self) -> None:
+        """The offline check every `iot_offline_check_seconds`, the compaction hourly (errors logged, not raised)."""
+        now = time.monotonic()
+        for name, every, job in (("offline", float(get_settings().iot_offline_check_seconds), self.check_offline),
+                                 ("compact", COMPACT_EVERY, self.compact)):
+            if now < self.due.get(name, 0.0):
+                continue
+            self.due[name] = now + every
+            try:
+                job()
+            except Exception:  # a database hiccup must not stop the ingest; the next round tries again
+                log.exception("IoT %s job failed", name)
+
+    def check_offline(self) -> list[int]:
+        """Open offline alarms for silent devices now; ids of the cases opened."""
+        session = get_sessionmaker()()
+        try:
+            opened = service.check_offline(session)
+        finally:
+            session.close()
+        self.counts["offline_opened"] += len(opened)
+        return opened
+
+    def compact(self) -> None:
+        """Roll up and delete raw readings past the retention period."""
+        session = get_sessionmaker()()
+        try:
+            done = service.compact(session)
+        finally:
+            session.close()
+        self.counts["compacted"] += done.readings
 
     def _drain(self) -> list[tuple[str, bytes]]:
         try:
