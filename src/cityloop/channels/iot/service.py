@@ -7,11 +7,12 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cityloop.areas.elements.table_import import read_checked, rejected, row_error
 from cityloop.areas.grids import index as grid_index
@@ -124,13 +125,16 @@ def ingest_batch(session: Session, items: list[tuple[Sensor, float, datetime]]) 
     if not items:
         return []
     session.execute(insert(Reading), [{"sensor_id": s.id, "value": v, "ts": ts} for s, v, ts in items])
-    _back_online(session, {s.device_id: ts for s, _v, ts in reversed(items)})
+    _last_seen(session, items)
     ids = sorted({s.id for s, _v, _ts in items})
-    open_ = {a.open_key: a for a in session.scalars(select(Alarm).where(Alarm.open_key.in_(ids)))}
+    first_seen = {s.device_id: ts for s, _v, ts in reversed(items)}
+    # One query for the batch: the sensors' open threshold alarms and the devices' open offline alarms.
+    alarms = session.scalars(select(Alarm).where(or_(Alarm.open_key.in_(ids),
+                                                     Alarm.offline_key.in_(sorted(first_seen))))).all()
+    _back_online(session, [a for a in alarms if a.offline_key is not None], first_seen)
+    open_ = {a.open_key: a for a in alarms if a.open_key is not None}
     opened: list[int] = []
-    now = utcnow()
     for sensor, value, ts in items:
-        sensor.last_value, sensor.last_seen_at = value, now
         alarm = open_.get(sensor.id)
         if alarm is not None:
             _continue(session, sensor, alarm, value, ts)
@@ -194,9 +198,27 @@ def _case_for(session: Session, sensor: Sensor, value: float, ts: datetime) -> C
                      "grid_code": sensor.grid_code}})
 
 
-def _back_online(session: Session, first_seen: dict[str, datetime]) -> None:
-    """Recover the open offline alarms of the devices that just sent a reading (one query per batch)."""
-    for alarm in session.scalars(select(Alarm).where(Alarm.offline_key.in_(sorted(first_seen)))):
+_SENSORS = cast(Table, Sensor.__table__)
+_SEEN = update(_SENSORS).where(_SENSORS.c.id == bindparam("b_id")).values(
+    last_value=bindparam("b_value"), last_seen_at=bindparam("b_seen"))
+
+
+def _last_seen(session: Session, items: list[tuple[Sensor, float, datetime]]) -> None:
+    """Each sensor's last value and time in one statement per batch (not an ORM flush per sensor).
+
+    The objects get the values as committed state: callers may hand in sensors cached outside this session.
+    """
+    now = utcnow()
+    latest = {s.id: (s, v) for s, v, _ts in items}
+    session.execute(_SEEN, [{"b_id": i, "b_value": v, "b_seen": now} for i, (_s, v) in latest.items()])
+    for sensor, value in latest.values():
+        set_committed_value(sensor, "last_value", value)
+        set_committed_value(sensor, "last_seen_at", now)
+
+
+def _back_online(session: Session, alarms: list[Alarm], first_seen: dict[str, datetime]) -> None:
+    """Recover the open offline alarms of devices that just sent a reading (at the time of their first one)."""
+    for alarm in alarms:
         ts = first_seen[str(alarm.offline_key)]
         alarm.offline_key, alarm.recovered_at = None, ts
         case = cases_repo.get_case(session, SYSTEM, alarm.case_id) if alarm.case_id else None

@@ -35,6 +35,7 @@ SENSOR_TTL = 30.0
 # DROPS the rest: a burst larger than ~1,000 readings lost most of them. Our own queue is the buffer instead.
 RECEIVE_MAXIMUM = 65535
 COMPACT_EVERY = 3600.0
+LINGER = 0.05  # seconds a batch waits to fill (adds at most this to a breach's way to its case)
 
 
 def connect_properties() -> Properties:
@@ -85,6 +86,7 @@ class Ingest:
         self.queue: queue.Queue[tuple[str, bytes]] = queue.Queue(maxsize=100_000)
         self.stopping = threading.Event()
         self.sensors: dict[tuple[str, str], int] = {}
+        self.rows: dict[int, Sensor] = {}
         self.loaded = 0.0
         self.due: dict[str, float] = {}
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
@@ -164,13 +166,28 @@ class Ingest:
         self.counts["compacted"] += done.readings
 
     def _drain(self) -> list[tuple[str, bytes]]:
+        """Up to BATCH messages: what is queued, then whatever arrives within LINGER of the first.
+
+        Every database call of a batch releases the GIL and may wait up to the interpreter's switch interval to get
+        it back from the busy network thread; taking whatever happened to be queued made batches of a few dozen
+        readings under load, each paying that wait several times over. Lingering fills them instead.
+        """
         try:
             batch = [self.queue.get(timeout=0.2)]
         except queue.Empty:
             return []
+        until = time.monotonic() + LINGER
         while len(batch) < BATCH:
             try:
                 batch.append(self.queue.get_nowait())
+                continue
+            except queue.Empty:
+                pass
+            left = until - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                batch.append(self.queue.get(timeout=left))
             except queue.Empty:
                 break
         return batch
@@ -179,16 +196,14 @@ class Ingest:
         session = get_sessionmaker()()
         try:
             parsed = self._parse_all(batch)
-            self._refresh(session, force=any(key not in self.sensors for key, _v, _t in parsed))
+            self._refresh(force=any(key not in self.sensors for key, _v, _t in parsed))
             items = []
             for key, value, ts in parsed:
                 if key in self.sensors:
                     items.append((self.sensors[key], value, ts))
                 else:
                     self.counts["unknown_device"] += 1
-            wanted = {i for i, _v, _t in items}
-            sensors = {s.id: s for s in session.scalars(select(Sensor).where(Sensor.id.in_(wanted)))}
-            service.ingest_batch(session, [(sensors[i], v, ts) for i, v, ts in items])
+            service.ingest_batch(session, [(self.rows[i], v, ts) for i, v, ts in items])
             self.counts["stored"] += len(items)
         finally:
             session.close()
@@ -205,11 +220,20 @@ class Ingest:
             out.append(((device, metric), value, ts))
         return out
 
-    def _refresh(self, session: Any, force: bool = False) -> None:
-        # A device imported a moment ago must not wait out the cache; at most one reload a second for misses.
+    def _refresh(self, force: bool = False) -> None:
+        """Reload the sensors (thresholds included) at most every SENSOR_TTL seconds, not per batch.
+
+        A device imported a moment ago must not wait out the cache: at most one reload a second for misses. The
+        objects are loaded in a session of their own and kept detached, so a batch's commit does not expire them.
+        """
         age = time.monotonic() - self.loaded
         if (age < SENSOR_TTL and self.sensors and not force) or (force and age < 1.0):
             return
-        rows = session.execute(select(Sensor.device_id, Sensor.metric, Sensor.id)).all()
-        self.sensors = {(d, m): int(i) for d, m, i in rows}
+        session = get_sessionmaker()()
+        try:
+            rows = list(session.scalars(select(Sensor)))
+        finally:
+            session.close()
+        self.rows = {s.id: s for s in rows}
+        self.sensors = {(s.device_id, s.metric): s.id for s in rows}
         self.loaded = time.monotonic()
