@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -203,9 +205,11 @@ def test_device_pages_show_status_values_chart_and_alarms_in_the_callers_area(db
         assert browser.get("/iot/devices/WL-NORTH").status_code == 404
         detail = browser.get("/iot/devices/WL-WEST")
         assert detail.status_code == 200
-        assert '"high": 30.0' in detail.text
-        assert "31.75" in detail.text
-        assert "12.5" in detail.text
+        [raw] = re.findall(r'data-series="([^"]*)"', detail.text)
+        [series] = json.loads(html.unescape(raw))
+        assert (series["metric"], series["high"]) == ("level", 30.0)
+        assert [v for _ts, v in series["points"]] == [12.5, 31.75]
+        assert "31.75cm" in detail.text  # the latest readings table (no script needed)
         assert f'href="/cases/{alarm.case_id}"' in detail.text
         assert 'src="/static/vendor/echarts.min.js"' in detail.text
     with TestClient(create_app()) as browser:

@@ -36,10 +36,6 @@ def device_page(request: Request, session: DbSession, subject: Staff, device_id:
     detail = iot_devices.device_detail(session, subject, device_id, hours)
     chart: list[dict[str, Any]] = [{**s, "points": [[ts.isoformat(), v] for ts, v in s["points"]]}
                                    for s in detail.series]
-    return render(request, "iot/device.html", {"d": detail, "chart_json": _script_json(chart)},
+    return render(request, "iot/device.html", {"d": detail, "chart_json": json.dumps(chart, ensure_ascii=False)},
                   subject)
 
-
-def _script_json(value: Any) -> str:
-    """JSON safe inside a <script type="application/json"> element (no `</script>` can close it)."""
-    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -1,9 +1,9 @@
-// IoT device page: each metric's readings as an ECharts line with its threshold lines (data in #iot-series).
+// IoT device page: each metric's readings as an ECharts line with its threshold lines (data-series of #iot-series).
 (function () {
   "use strict";
   var data = document.getElementById("iot-series");
   if (!data || !window.echarts) return;
-  var series = JSON.parse(data.textContent || "[]");
+  var series = JSON.parse(data.dataset.series || "[]");
   document.querySelectorAll(".iot-chart").forEach(function (el) {
     var s = series[Number(el.dataset.index)];
     if (!s || !s.points.length) { el.hidden = true; return; }
