@@ -220,3 +220,36 @@ def test_device_pages_show_status_values_chart_and_alarms_in_the_callers_area(db
     with TestClient(create_app()) as browser:
         login(browser, "citizen")
         assert browser.get("/iot/devices", follow_redirects=False).status_code in {303, 403}
+
+
+def test_a_burst_beyond_the_brokers_queue_is_stored_in_full(engine, device) -> None:  # type: ignore[no-untyped-def]
+    # The network thread stalls on the first message (as it did behind database work): the broker keeps the backlog
+    # in flight to us (Receive Maximum) instead of dropping what exceeds its 20 in flight + 1,000 queued.
+    worker = Ingest(URL, client_id=f"test-{uuid.uuid4().hex[:8]}", group=f"test-{uuid.uuid4().hex[:8]}")
+    take = worker.client.on_message
+    stalled = []
+
+    def slow_first(client, userdata, message):  # type: ignore[no-untyped-def]
+        if not stalled:
+            stalled.append(True)
+            time.sleep(2.0)
+        take(client, userdata, message)
+
+    worker.client.on_message = slow_first
+    worker.start()
+    time.sleep(0.5)
+    try:
+        sender = mqtt.Client(CallbackAPIVersion.VERSION2)
+        sender.max_inflight_messages_set(1000)
+        sender.connect("127.0.0.1", 1883)
+        sender.loop_start()
+        body = json.dumps({"metric": "level", "value": 10.0}).encode()
+        for _ in range(3000):
+            last = sender.publish(f"cityloop/devices/{device}/telemetry", body, qos=1)
+        last.wait_for_publish()
+        sender.loop_stop()
+        sender.disconnect()
+        _until(lambda: worker.counts["stored"] >= 3000, seconds=60)
+        assert (worker.counts["stored"], worker.counts["received"]) == (3000, 3000)
+    finally:
+        worker.stop()
