@@ -33,8 +33,8 @@ def device(engine, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
     """One water-level sensor imported through the CLI (a unique id per test: the broker is shared)."""
     device_id = f"WL-{uuid.uuid4().hex[:8]}"
     path = tmp_path / "devices.csv"
-    path.write_text("device_id,kind,metric,unit,threshold_high,lng,lat,hysteresis\n"
-                    f"{device_id},water_level,level,cm,30,120.15,30.26,2\n", encoding="utf-8")
+    path.write_text("device_id,kind,metric,unit,threshold_high,lng,lat,hysteresis,offline_minutes\n"
+                    f"{device_id},water_level,level,cm,30,120.15,30.26,2,15\n", encoding="utf-8")
     done = CliRunner().invoke(app, ["iot", "devices", "import", str(path)])
     assert done.exit_code == 0, done.output
     return device_id
@@ -97,6 +97,7 @@ def test_a_storm_of_breaches_leaves_one_open_case_and_recovery_is_noted(client, 
     assert db.scalar(select(func.count()).select_from(Reading)) == 104
     assert ingest.counts["malformed"] >= 4
     assert db.scalar(select(func.count()).select_from(Case)) == 1
+    assert db.scalar(select(Sensor.offline_minutes).where(Sensor.device_id == device)) == 15
 
 
 def test_unknown_devices_and_bad_payloads_are_counted_and_never_stop_the_worker(db, device, ingest) -> None:

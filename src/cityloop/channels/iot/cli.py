@@ -22,7 +22,8 @@ iot_app.add_typer(devices_app, name="devices")
 @devices_app.command("import")
 def import_devices(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV/XLSX: device_id,kind,metric,unit,"
-                                         "threshold_high,lng,lat (optional threshold_low, hysteresis)")],
+                                         "threshold_high,lng,lat (optional threshold_low, hysteresis, "
+                                         "offline_minutes)")],
     keep_good: Annotated[bool, typer.Option("--keep-good", help="Import the good rows, skip bad ones.")] = False,
 ) -> None:
     """Import devices (one row per device and metric); nothing is written if any row is bad."""

@@ -77,6 +77,10 @@ def _parse(values: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str,
                              "must be a number" if bound is None else "must be a WGS84 coordinate"))
         row[name] = value
     row["hysteresis"] = _float(values.get("hysteresis", "")) or 0.0
+    minutes = values.get("offline_minutes", "").strip()
+    row["offline_minutes"] = int(minutes) if minutes.isdigit() and int(minutes) > 0 else None
+    if minutes and row["offline_minutes"] is None:
+        problems.append(("offline_minutes", "应为正整数（分钟）", "must be a whole number of minutes"))
     return row, problems
 
 
@@ -95,7 +99,7 @@ def _upsert(session: Session, row: dict[str, Any], report: SensorImport) -> None
         report.created += 1
     else:
         report.updated += 1
-    for key in ("kind", "unit", "threshold_high", "threshold_low", "hysteresis", "lng", "lat"):
+    for key in ("kind", "unit", "threshold_high", "threshold_low", "hysteresis", "offline_minutes", "lng", "lat"):
         setattr(sensor, key, row[key])
     with session.no_autoflush:
         found = grid_index.lookup(session, row["lng"], row["lat"])
