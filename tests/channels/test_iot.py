@@ -129,6 +129,8 @@ def test_a_silent_device_raises_one_offline_case_and_its_next_reading_recovers_i
     _sensor(db, "OFF-1", metric="temp", last_seen_at=now - timedelta(minutes=45))  # one device, two metrics
     _sensor(db, "PATIENT", last_seen_at=now - timedelta(minutes=40), offline_minutes=120)
     _sensor(db, "FRESH", last_seen_at=now - timedelta(minutes=5))
+    # A worker that started listening 10 minutes ago has not seen 30 silent minutes of anyone yet.
+    assert service.check_offline(db, now, listening_since=now - timedelta(minutes=10)) == []
     [case_id] = service.check_offline(db, now)
     assert service.check_offline(db, now + timedelta(minutes=10)) == []  # one open offline alarm per device
     [alarm] = db.scalars(select(Alarm)).all()
@@ -254,3 +256,12 @@ def test_a_burst_beyond_the_brokers_queue_is_stored_in_full(engine, device) -> N
         assert (worker.counts["stored"], worker.counts["received"]) == (3000, 3000)
     finally:
         worker.stop()
+
+
+def test_the_worker_runs_the_offline_check_on_its_schedule(db, world) -> None:
+    _sensor(db, "OFF-W", last_seen_at=utcnow() - timedelta(minutes=90))
+    worker = Ingest(URL)  # not started: the periodic jobs are called as its thread would
+    worker._periodic()
+    assert worker.counts["offline_opened"] == 1
+    worker._periodic()  # not due again yet
+    assert db.scalar(select(func.count()).select_from(Alarm)) == 1

@@ -237,16 +237,21 @@ def offline_limit(sensor_minutes: int | None) -> timedelta:
     return timedelta(minutes=sensor_minutes or get_settings().iot_offline_minutes)
 
 
-def check_offline(session: Session, now: datetime | None = None) -> list[int]:
+def check_offline(session: Session, now: datetime | None = None, listening_since: datetime | None = None
+                  ) -> list[int]:
     """Open an offline alarm and case for each device silent longer than its limit; ids of the cases opened.
 
-    A device is silent since the newest reading of any of its metrics (since its import when it never reported);
-    its limit is the shortest of its sensors'. One open offline alarm per device (the unique `offline_key`).
+    A device is silent since the newest reading of any of its metrics (since its import when it never reported),
+    and at most since `listening_since` (when the calling worker started: readings sent while no worker ran were
+    never seen, so an outage of the ingest itself does not make every device offline). Its limit is the shortest
+    of its sensors'. One open offline alarm per device (the unique `offline_key`).
     """
     now = now or utcnow()
     devices: dict[str, tuple[Sensor, datetime, timedelta]] = {}
     for sensor in session.scalars(select(Sensor).order_by(Sensor.id)):
         seen = sensor.last_seen_at or sensor.created_at
+        if listening_since is not None:
+            seen = max(seen, listening_since)
         limit = offline_limit(sensor.offline_minutes)
         first = devices.get(sensor.device_id)
         devices[sensor.device_id] = (sensor, seen, limit) if first is None else \

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from cityloop.channels.iot import service
 from cityloop.channels.iot.models import Sensor
 from cityloop.config import get_settings
+from cityloop.kit.clock import utcnow
 from cityloop.kit.db import get_sessionmaker
 
 log = logging.getLogger("cityloop.iot")
@@ -89,6 +90,7 @@ class Ingest:
         self.rows: dict[int, Sensor] = {}
         self.loaded = 0.0
         self.due: dict[str, float] = {}
+        self.started_at: datetime | None = None
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
                                   protocol=mqtt.MQTTv5)
         self.client.on_connect = self._connected
@@ -100,6 +102,7 @@ class Ingest:
         host, port = broker_address(self.url)
         self.client.connect(host, port, keepalive=30, properties=connect_properties())
         self.client.loop_start()
+        self.started_at = utcnow()
         self.due["compact"] = time.monotonic() + 60.0  # not while a backlog from the broker is being caught up
         self.thread.start()
 
@@ -150,7 +153,7 @@ class Ingest:
         """Open offline alarms for silent devices now; ids of the cases opened."""
         session = get_sessionmaker()()
         try:
-            opened = service.check_offline(session)
+            opened = service.check_offline(session, listening_since=self.started_at)
         finally:
             session.close()
         self.counts["offline_opened"] += len(opened)
