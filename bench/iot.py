@@ -61,9 +61,13 @@ def bare_rate(count: int, sensors: int) -> dict[str, float]:
         if seen["n"] >= count:
             done.set()
 
+    from cityloop.channels.iot.worker import connect_properties
+
     sub = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
     sub.on_message = on_message
-    sub.connect(HOST, PORT)
+    # Connected like the ingest worker (same Receive Maximum): otherwise the broker drops what exceeds its 20
+    # in flight + 1,000 queued, and the baseline counts fewer readings than were sent.
+    sub.connect(HOST, PORT, properties=connect_properties())
     sub.subscribe(f"$share/bare-{uuid.uuid4().hex[:6]}/cityloop/devices/+/telemetry", qos=1)
     sub.loop_start()
     time.sleep(0.5)

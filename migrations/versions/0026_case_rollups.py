@@ -2,7 +2,7 @@
 watermark; cases get an index on updated_at for the catch-up
 
 Revision ID: 0026
-Revises: 0022
+Revises: 0025
 Create Date: 2026-12-04 05:30:52.705098
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 from cityloop.kit.db import UTCDateTime
 
 revision = "0026"
-down_revision = "0022"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 

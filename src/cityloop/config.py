@@ -100,6 +100,14 @@ class Settings(BaseSettings):
     mqtt_url: str = Field(default="mqtt://127.0.0.1:1883", description="MQTT broker of the IoT sensors.")
     iot_ingest: bool = Field(default=True, description="Run the IoT ingest worker inside `cityloop serve` when the "
                              "MQTT broker answers (`cityloop iot run` runs it as a process of its own).")
+    iot_offline_minutes: int = Field(
+        default=30, ge=1, description="Minutes without a reading after which a device counts as offline and an "
+        "offline alarm opens a case (a sensor's own `offline_minutes` wins; the next reading recovers it).")
+    iot_offline_check_seconds: int = Field(
+        default=60, ge=5, description="Seconds between two offline checks of the IoT ingest worker.")
+    iot_raw_retention_days: int = Field(
+        default=30, ge=1, description="Days raw IoT readings are kept; older ones are rolled into hourly "
+        "min/max/avg/count rows and deleted (`cityloop iot compact`, also hourly inside the ingest worker).")
     public_base_url: str = Field(
         default="http://127.0.0.1:8000", description="The address people reach this server at; printed QR tags and "
         "published catalogues link to it.")

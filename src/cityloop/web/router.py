@@ -15,6 +15,7 @@ from cityloop.web.grid import board as views_grid_board
 from cityloop.web.grid import patrol as views_patrol
 from cityloop.web.grid import views as views_grid
 from cityloop.web.inbox import views as views_inbox
+from cityloop.web.iot import views as views_iot
 from cityloop.web.notices import views as views_notices
 from cityloop.web.opendata import views as views_opendata
 from cityloop.web.portal import views as views_portal
@@ -28,5 +29,5 @@ router = APIRouter(include_in_schema=False)
 for module in (views_auth, views_portal, views_desk, views_dispatch, views_case, views_inbox, views_grid,
                views_supervise, views_cockpit, views_admin, views_notices, views_search,
                views_patrol, views_grid_board, views_services, views_services_directory,
-               views_services_admin, views_opendata, views_governance):
+               views_services_admin, views_opendata, views_governance, views_iot):
     router.include_router(module.router)

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cityloop.accounts.models import Unit
-from cityloop.areas.divisions.models import Division
 from cityloop.cases.kpi import KpiQuery, kpi_breakdown, kpi_report
+from cityloop.cases.rollups.models import CaseAreaRollup
 from cityloop.cases.states import CHANNEL_META
 from cityloop.config import get_settings
 from cityloop.kit.auth import SYSTEM
@@ -46,7 +46,10 @@ def queries(session: Session, months: int = 3) -> list[tuple[str, KpiQuery]]:
     """The city, each district, each unit, each channel and the last `months` local months."""
     city = get_settings().city_code
     found: list[tuple[str, KpiQuery]] = [("city", KpiQuery(division_code=city))]
-    districts = session.scalars(select(Division.code).where(Division.parent_code == city, Division.level == 3))
+    # The districts that have cases (cases sit below areas in the layers, so not from the division table).
+    district = func.substr(CaseAreaRollup.division_code, 1, 6)
+    districts = session.scalars(select(district).distinct().where(CaseAreaRollup.division_code.startswith(city))
+                                .order_by(district))
     found += [(f"district {code}", KpiQuery(division_code=code)) for code in districts]
     found += [(f"unit {uid}", KpiQuery(unit_id=uid)) for uid in session.scalars(select(Unit.id).order_by(Unit.id))]
     found += [(f"channel {ch}", KpiQuery(channel=str(ch))) for ch in CHANNEL_META]

@@ -9,6 +9,8 @@ from cityloop.cases.models import Case
 from cityloop.cases.repository import get_case, scoped_cases
 from cityloop.kit.auth import Subject
 
+RANK_WINDOW = 500
+
 
 def by_id(session: Session, subject: Subject, case_id: int) -> Case | None:
     """One visible case."""
@@ -35,5 +37,12 @@ def by_words(session: Session, subject: Subject, words: list[str], limit: int) -
             stmt = stmt.where(Case.title.contains(word, autoescape=True) | Case.content.contains(word, autoescape=True))
         return list(session.scalars(stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit)))
     condition, rank = found
-    order = ([rank.desc()] if rank is not None else []) + [Case.received_at.desc(), Case.id.desc()]
-    return list(session.scalars(stmt.where(condition).order_by(*order).limit(limit)))
+    newest = stmt.where(condition).order_by(Case.received_at.desc(), Case.id.desc())
+    if rank is None:
+        return list(session.scalars(newest.limit(limit)))
+    # Relevance is computed over the newest RANK_WINDOW matches only: a common word matches a tenth of a 10 M-case
+    # city, and ranking all of those would take seconds; a dispatcher searching wants the recent ones anyway.
+    window = list(session.scalars(newest.with_only_columns(Case.id).limit(RANK_WINDOW)))
+    ranked = scoped_cases(subject).where(Case.id.in_(window)).order_by(rank.desc(), Case.received_at.desc(),
+                                                                        Case.id.desc())
+    return list(session.scalars(ranked.limit(limit))) if window else []

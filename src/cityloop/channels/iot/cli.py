@@ -22,7 +22,8 @@ iot_app.add_typer(devices_app, name="devices")
 @devices_app.command("import")
 def import_devices(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV/XLSX: device_id,kind,metric,unit,"
-                                         "threshold_high,lng,lat (optional threshold_low, hysteresis)")],
+                                         "threshold_high,lng,lat (optional threshold_low, hysteresis, "
+                                         "offline_minutes)")],
     keep_good: Annotated[bool, typer.Option("--keep-good", help="Import the good rows, skip bad ones.")] = False,
 ) -> None:
     """Import devices (one row per device and metric); nothing is written if any row is bad."""
@@ -30,6 +31,18 @@ def import_devices(
 
     report = in_session(lambda s: service.import_sensors(s, SYSTEM, file.read_bytes(), file.name, keep_good))
     typer.echo(json.dumps(asdict(report), ensure_ascii=False, indent=2))
+
+
+@iot_app.command("compact")
+def compact(
+    days: Annotated[int | None, typer.Option(help="Keep this many days of raw readings (default: the "
+                                                   "iot_raw_retention_days setting).", min=1)] = None,
+) -> None:
+    """Roll raw readings older than the retention period into hourly min/max/avg/count rows and delete them."""
+    from cityloop.channels.iot import service
+
+    done = in_session(lambda s: service.compact(s, days=days))
+    typer.echo(json.dumps(asdict(done)))
 
 
 @iot_app.command("run")

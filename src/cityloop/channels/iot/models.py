@@ -31,6 +31,8 @@ class Sensor(TimestampMixin, Base):
     grid_code: Mapped[str | None] = mapped_column(String(16))
     last_value: Mapped[float | None] = mapped_column()
     last_seen_at: Mapped[datetime | None] = mapped_column()
+    # Minutes without a reading before the device counts as offline; empty: the `iot_offline_minutes` setting.
+    offline_minutes: Mapped[int | None] = mapped_column()
 
 
 class Reading(Base):
@@ -46,14 +48,36 @@ class Reading(Base):
     ts: Mapped[datetime] = mapped_column()
 
 
+class HourlyReading(Base):
+    """Readings of one sensor and hour rolled up once the raw ones pass the retention period."""
+
+    __tablename__ = "iot_readings_hourly"
+    __table_args__ = (UniqueConstraint("sensor_id", "hour", name="uq_iot_readings_hourly_sensor_id_hour"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("iot_sensors.id"))
+    hour: Mapped[datetime] = mapped_column()
+    count: Mapped[int] = mapped_column()
+    min: Mapped[float] = mapped_column()
+    max: Mapped[float] = mapped_column()
+    avg: Mapped[float] = mapped_column()
+
+
 class Alarm(Base):
-    """A breach episode of one sensor and its case; `open_key` (the sensor id) is set only while it is open."""
+    """A breach or offline episode and its case; one open per sensor and kind.
+
+    A threshold alarm holds `open_key` (the sensor id) while open; an offline alarm concerns the whole device and
+    holds `offline_key` (the device id) while open. Both keys are unique, so a second open alarm cannot exist.
+    """
 
     __tablename__ = "iot_alarms"
+    __table_args__ = (Index("ix_iot_alarms_offline_key", "offline_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sensor_id: Mapped[int] = mapped_column(ForeignKey("iot_sensors.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="threshold", server_default="threshold")
     open_key: Mapped[int | None] = mapped_column(unique=True)
+    offline_key: Mapped[str | None] = mapped_column(String(64))
     case_id: Mapped[int | None] = mapped_column()
     breaches: Mapped[int] = mapped_column(default=1)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)

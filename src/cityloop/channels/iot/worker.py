@@ -15,10 +15,14 @@ from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from sqlalchemy import select
 
 from cityloop.channels.iot import service
 from cityloop.channels.iot.models import Sensor
+from cityloop.config import get_settings
+from cityloop.kit.clock import utcnow
 from cityloop.kit.db import get_sessionmaker
 
 log = logging.getLogger("cityloop.iot")
@@ -27,6 +31,19 @@ TOPIC = "cityloop/devices/+/telemetry"
 GROUP = "cityloop"
 BATCH = 500
 SENSOR_TTL = 30.0
+# QoS 1 messages the broker may have in flight to us (MQTT v5 Receive Maximum, the protocol's largest). Without it
+# Mosquitto allows its max_inflight_messages (20) and queues up to max_queued_messages (1000) behind them, then
+# DROPS the rest: a burst larger than ~1,000 readings lost most of them. Our own queue is the buffer instead.
+RECEIVE_MAXIMUM = 65535
+COMPACT_EVERY = 3600.0
+LINGER = 0.05  # seconds a batch waits to fill (adds at most this to a breach's way to its case)
+
+
+def connect_properties() -> Properties:
+    """CONNECT properties of the ingest client (the receive maximum)."""
+    props = Properties(PacketTypes.CONNECT)
+    props.ReceiveMaximum = RECEIVE_MAXIMUM
+    return props
 
 
 def broker_address(url: str) -> tuple[str, int]:
@@ -70,7 +87,10 @@ class Ingest:
         self.queue: queue.Queue[tuple[str, bytes]] = queue.Queue(maxsize=100_000)
         self.stopping = threading.Event()
         self.sensors: dict[tuple[str, str], int] = {}
+        self.rows: dict[int, Sensor] = {}
         self.loaded = 0.0
+        self.due: dict[str, float] = {}
+        self.started_at: datetime | None = None
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
                                   protocol=mqtt.MQTTv5)
         self.client.on_connect = self._connected
@@ -80,8 +100,10 @@ class Ingest:
     def start(self) -> None:
         """Connect and start the network loop and the applying thread."""
         host, port = broker_address(self.url)
-        self.client.connect(host, port, keepalive=30)
+        self.client.connect(host, port, keepalive=30, properties=connect_properties())
         self.client.loop_start()
+        self.started_at = utcnow()
+        self.due["compact"] = time.monotonic() + 60.0  # not while a backlog from the broker is being caught up
         self.thread.start()
 
     def stop(self) -> None:
@@ -104,6 +126,7 @@ class Ingest:
 
     def _run(self) -> None:
         while not (self.stopping.is_set() and self.queue.empty()):
+            self._periodic()
             batch = self._drain()
             if not batch:
                 continue
@@ -113,14 +136,61 @@ class Ingest:
                 self.counts["failed"] += len(batch)
                 log.exception("IoT batch of %d readings failed", len(batch))
 
+    def _periodic(self) -> None:
+        """The offline check every `iot_offline_check_seconds`, the compaction hourly (errors logged, not raised)."""
+        now = time.monotonic()
+        for name, every, job in (("offline", float(get_settings().iot_offline_check_seconds), self.check_offline),
+                                 ("compact", COMPACT_EVERY, self.compact)):
+            if now < self.due.get(name, 0.0):
+                continue
+            self.due[name] = now + every
+            try:
+                job()
+            except Exception:  # a database hiccup must not stop the ingest; the next round tries again
+                log.exception("IoT %s job failed", name)
+
+    def check_offline(self) -> list[int]:
+        """Open offline alarms for silent devices now; ids of the cases opened."""
+        session = get_sessionmaker()()
+        try:
+            opened = service.check_offline(session, listening_since=self.started_at)
+        finally:
+            session.close()
+        self.counts["offline_opened"] += len(opened)
+        return opened
+
+    def compact(self) -> None:
+        """Roll up and delete raw readings past the retention period."""
+        session = get_sessionmaker()()
+        try:
+            done = service.compact(session)
+        finally:
+            session.close()
+        self.counts["compacted"] += done.readings
+
     def _drain(self) -> list[tuple[str, bytes]]:
+        """Up to BATCH messages: what is queued, then whatever arrives within LINGER of the first.
+
+        Every database call of a batch releases the GIL and may wait up to the interpreter's switch interval to get
+        it back from the busy network thread; taking whatever happened to be queued made batches of a few dozen
+        readings under load, each paying that wait several times over. Lingering fills them instead.
+        """
         try:
             batch = [self.queue.get(timeout=0.2)]
         except queue.Empty:
             return []
+        until = time.monotonic() + LINGER
         while len(batch) < BATCH:
             try:
                 batch.append(self.queue.get_nowait())
+                continue
+            except queue.Empty:
+                pass
+            left = until - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                batch.append(self.queue.get(timeout=left))
             except queue.Empty:
                 break
         return batch
@@ -129,16 +199,14 @@ class Ingest:
         session = get_sessionmaker()()
         try:
             parsed = self._parse_all(batch)
-            self._refresh(session, force=any(key not in self.sensors for key, _v, _t in parsed))
+            self._refresh(force=any(key not in self.sensors for key, _v, _t in parsed))
             items = []
             for key, value, ts in parsed:
                 if key in self.sensors:
                     items.append((self.sensors[key], value, ts))
                 else:
                     self.counts["unknown_device"] += 1
-            wanted = {i for i, _v, _t in items}
-            sensors = {s.id: s for s in session.scalars(select(Sensor).where(Sensor.id.in_(wanted)))}
-            service.ingest_batch(session, [(sensors[i], v, ts) for i, v, ts in items])
+            service.ingest_batch(session, [(self.rows[i], v, ts) for i, v, ts in items])
             self.counts["stored"] += len(items)
         finally:
             session.close()
@@ -155,11 +223,20 @@ class Ingest:
             out.append(((device, metric), value, ts))
         return out
 
-    def _refresh(self, session: Any, force: bool = False) -> None:
-        # A device imported a moment ago must not wait out the cache; at most one reload a second for misses.
+    def _refresh(self, force: bool = False) -> None:
+        """Reload the sensors (thresholds included) at most every SENSOR_TTL seconds, not per batch.
+
+        A device imported a moment ago must not wait out the cache: at most one reload a second for misses. The
+        objects are loaded in a session of their own and kept detached, so a batch's commit does not expire them.
+        """
         age = time.monotonic() - self.loaded
         if (age < SENSOR_TTL and self.sensors and not force) or (force and age < 1.0):
             return
-        rows = session.execute(select(Sensor.device_id, Sensor.metric, Sensor.id)).all()
-        self.sensors = {(d, m): int(i) for d, m, i in rows}
+        session = get_sessionmaker()()
+        try:
+            rows = list(session.scalars(select(Sensor)))
+        finally:
+            session.close()
+        self.rows = {s.id: s for s in rows}
+        self.sensors = {(s.device_id, s.metric): s.id for s in rows}
         self.loaded = time.monotonic()

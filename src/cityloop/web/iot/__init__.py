@@ -1,0 +1,1 @@
+"""IoT device pages for staff."""
