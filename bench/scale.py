@@ -123,7 +123,8 @@ def add_events(engine: Engine) -> int:
                "datetime(c.received_at, '+' || (g.n * 3) || ' hours'), '', '{}' "
                "FROM cases c JOIN g ON g.n <= 5 + (c.id % 4)")
     with engine.begin() as conn:
-        return int(conn.execute(text(sql)).rowcount or 0)
+        conn.execute(text(sql))
+        return int(conn.execute(text("SELECT count(*) FROM case_events")).scalar() or 0)
 
 
 def build(url: str, n: int, now: datetime) -> dict[str, Any]:
