@@ -35,6 +35,8 @@ def _mount_optional() -> None:
     from cityloop.cases.cli import cases_app
     from cityloop.cases.demo.cli import demo_app
     from cityloop.channels.iot.cli import iot_app
+    from cityloop.channels.notify.cli import notify_app
+    from cityloop.channels.video.cli import video_app
     from cityloop.governance.backup.cli import backup_command, restore_command
     from cityloop.gridwork.points.cli import gridwork_app
     from cityloop.intel.reports.cli import report_app
@@ -51,6 +53,8 @@ def _mount_optional() -> None:
     app.add_typer(keys_app, name="keys")
     app.add_typer(gridwork_app, name="gridwork")
     app.add_typer(iot_app, name="iot")
+    app.add_typer(notify_app, name="notify")
+    app.add_typer(video_app, name="video")
     app.add_typer(registry_app, name="registry")
     app.add_typer(policy_app, name="policy")
     app.add_typer(services_app, name="services")

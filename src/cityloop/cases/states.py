@@ -196,6 +196,8 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "citizen_rating": ("群众评价", "Citizen rating"),
     "iot_breach": ("设备再次超限", "Sensor breached again"),
     "iot_recovered": ("设备读数恢复正常", "Sensor back to normal"),
+    "video_alarm": ("视频再次告警", "Camera alarmed again"),
+    "video_false_alarm": ("视频误报", "Video false alarm"),
     **{a: (t.zh, t.en) for a, t in TRANSITIONS.items()},
 }
 

@@ -1,0 +1,105 @@
+"""The issue's "done when": the citizen's SMS appears in the delivery log, on acceptance and with the rating link."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from cityloop.accounts.notifications.models import Notification
+from cityloop.cases.schemas import ActionIn
+from cityloop.cases.workflow import in_action, perform
+from cityloop.channels.notify import templates
+from cityloop.channels.notify.models import DeliveryAttempt, OutboxMessage
+from cityloop.channels.notify.outbox import track_url
+from cityloop.cli import app
+from cityloop.kit.crypto import decrypt
+from cityloop.kit.masking import mask_phone
+
+PHONE = "13912345678"
+CLOSE_PATH = [("street_handler", "sign", {}), ("street_handler", "complete", {"reply": "已联系城管中队清理摊贩。"}),
+              ("grid_worker", "verify", {"passed": True}), ("agent", "revisit", {"satisfaction": "satisfied"}),
+              ("dispatcher", "close", {})]
+
+
+def _sms_to(db, phone: str) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
+    db.expire_all()
+    rows = db.scalars(select(OutboxMessage).where(OutboxMessage.channel == "sms").order_by(OutboxMessage.id))
+    return [r for r in rows if decrypt(r.recipient) == phone]
+
+
+def _log_of(db, message: OutboxMessage) -> list[DeliveryAttempt]:  # type: ignore[no-untyped-def]
+    return list(db.scalars(select(DeliveryAttempt).where(DeliveryAttempt.outbox_id == message.id)))
+
+
+def _send() -> dict[str, int]:
+    import json
+
+    done = CliRunner().invoke(app, ["notify", "send"])
+    assert done.exit_code == 0, done.output
+    return dict(json.loads(done.output.strip().splitlines()[-1]))
+
+
+def test_the_citizen_is_told_on_acceptance_and_on_closing_with_the_rating_link(client, auth, db, world) -> None:
+    body = {"channel": "hotline", "appeal_type": "complain", "title": "小区门口占道经营",
+            "content": "每天晚上有摊贩占道经营。", "reporter": {"name": "李四", "phone": PHONE},
+            "location": {"division_code": "330106001"}, "category_code": "010101"}
+    case = client.post("/api/v1/cases", json=body, headers=auth("agent")).json()
+    (queued,) = _sms_to(db, PHONE)
+    assert queued.status == "pending" and _log_of(db, queued) == []  # written with the case, sent later
+
+    assert _send()["sent"] >= 1
+    (accepted,) = _sms_to(db, PHONE)
+    (attempt,) = _log_of(db, accepted)
+    assert attempt.ok and attempt.channel == "sms" and attempt.recipient_masked == mask_phone(PHONE)
+    assert accepted.status == "sent" and accepted.kind == "accepted"
+    assert case["number"] in accepted.text and body["title"] in accepted.text
+    assert accepted.text.startswith(templates.SEED["accepted"]["zh"].split("{")[0])
+
+    for who, action, payload in CLOSE_PATH:
+        resp = client.post(f"/api/v1/cases/{case['id']}/actions/{action}", json=payload, headers=auth(who))
+        assert resp.status_code == 200, resp.text
+    _send()
+    closed = _sms_to(db, PHONE)[-1]
+    assert closed.kind == "closed" and closed.status == "sent" and len(_log_of(db, closed)) == 1
+    from cityloop.cases import repository as cases_repo
+    from cityloop.kit.auth import SYSTEM
+
+    stored = cases_repo.get_case(db, SYSTEM, case["id"])
+    assert stored is not None and track_url(stored) in closed.text
+    # The link really is the citizen's tracking (and rating) page.
+    page = client.get(track_url(stored).split("8000", 1)[1])
+    assert page.status_code == 200 and case["number"] in page.text
+
+
+def test_the_notice_is_part_of_the_events_transaction(db, world) -> None:
+    from builders import file_case
+
+    case = file_case(db, world.subjects["agent"], reporter={"name": "王五", "phone": PHONE})
+    for who, action, payload in CLOSE_PATH[:-1]:
+        perform(db, world.subjects[who], case.id, action, ActionIn.model_validate(payload))
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("the close fails after the notices were written")
+
+    in_action.append(broken)
+    try:
+        try:
+            perform(db, world.subjects["dispatcher"], case.id, "close", ActionIn())
+        except RuntimeError:
+            db.rollback()
+    finally:
+        in_action.remove(broken)
+    assert [m.kind for m in _sms_to(db, PHONE)] == ["accepted"]  # no "closed" SMS for a close that did not happen
+    perform(db, world.subjects["dispatcher"], case.id, "close", ActionIn())
+    assert [m.kind for m in _sms_to(db, PHONE)] == ["accepted", "closed"]
+
+
+def test_a_citizen_with_an_account_also_gets_it_in_the_inbox(client, auth, db, world) -> None:
+    body = {"channel": "web", "appeal_type": "help", "title": "路灯不亮", "content": "门口路灯坏了好几天。",
+            "location": {"division_code": "330106001"}}
+    case = client.post("/api/v1/cases", json=body, headers=auth("citizen")).json()
+    assert _send()["sent"] >= 1
+    inbox = client.get("/api/v1/notifications", headers=auth("citizen")).json()
+    assert [n["kind"] for n in inbox["items"]] == ["accepted"]
+    assert case["number"] in inbox["items"][0]["text"]
+    assert db.scalars(select(Notification).where(Notification.user_id == world.users["citizen"].id)).all()
