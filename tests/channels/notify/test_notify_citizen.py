@@ -45,14 +45,19 @@ def test_the_citizen_is_told_on_acceptance_and_on_closing_with_the_rating_link(c
             "location": {"division_code": "330106001"}, "category_code": "010101"}
     case = client.post("/api/v1/cases", json=body, headers=auth("agent")).json()
     (queued,) = _sms_to(db, PHONE)
-    assert queued.status == "pending" and _log_of(db, queued) == []  # written with the case, sent later
+    assert queued.status == "pending"
+    assert _log_of(db, queued) == []
 
     assert _send()["sent"] >= 1
     (accepted,) = _sms_to(db, PHONE)
     (attempt,) = _log_of(db, accepted)
-    assert attempt.ok and attempt.channel == "sms" and attempt.recipient_masked == mask_phone(PHONE)
-    assert accepted.status == "sent" and accepted.kind == "accepted"
-    assert case["number"] in accepted.text and body["title"] in accepted.text
+    assert attempt.ok
+    assert attempt.channel == "sms"
+    assert attempt.recipient_masked == mask_phone(PHONE)
+    assert accepted.status == "sent"
+    assert accepted.kind == "accepted"
+    assert case["number"] in accepted.text
+    assert body["title"] in accepted.text
     assert accepted.text.startswith(templates.SEED["accepted"]["zh"].split("{")[0])
 
     for who, action, payload in CLOSE_PATH:
@@ -60,15 +65,19 @@ def test_the_citizen_is_told_on_acceptance_and_on_closing_with_the_rating_link(c
         assert resp.status_code == 200, resp.text
     _send()
     closed = _sms_to(db, PHONE)[-1]
-    assert closed.kind == "closed" and closed.status == "sent" and len(_log_of(db, closed)) == 1
+    assert closed.kind == "closed"
+    assert closed.status == "sent"
+    assert len(_log_of(db, closed)) == 1
     from cityloop.cases import repository as cases_repo
     from cityloop.kit.auth import SYSTEM
 
     stored = cases_repo.get_case(db, SYSTEM, case["id"])
-    assert stored is not None and track_url(stored) in closed.text
+    assert stored is not None
+    assert track_url(stored) in closed.text
     # The link really is the citizen's tracking (and rating) page.
     page = client.get(track_url(stored).split("8000", 1)[1])
-    assert page.status_code == 200 and case["number"] in page.text
+    assert page.status_code == 200
+    assert case["number"] in page.text
 
 
 def test_the_notice_is_part_of_the_events_transaction(db, world) -> None:

@@ -51,7 +51,9 @@ def opt_out(session: Session, subject: Subject, phone: str | None) -> OptOutOut:
     if row is None:
         row = OptOut(user_id=user_id, phone=encrypt(phone), phone_index=index)
         session.add(row)
-        audit.record(session, subject, "notify_opt_out", "notify_opt_out", [user_id or mask_phone(phone)])
+        session.flush()
+        audit.record(session, subject, "notify_opt_out", "notify_opt_out", [row.id],
+                     {"user_id": user_id, "phone": mask_phone(phone)})
         try:
             session.commit()
         except IntegrityError:  # the same opt-out recorded a moment ago by someone else: it stands

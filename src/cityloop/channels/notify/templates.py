@@ -82,8 +82,9 @@ def update(session: Session, subject: Subject, kind: str, lang: str, text: str) 
     before = row.text
     row.text, row.updated_by = text, subject.name
     session.add(row)
-    audit.record(session, subject, "update_notify_template", "notify_template", [f"{kind}:{lang}"],
-                 {"before": before, "after": text})
+    session.flush()
+    audit.record(session, subject, "update_notify_template", "notify_template", [row.id],
+                 {"kind": kind, "lang": lang, "before": before, "after": text})
     session.commit()
     return next(t for t in listing(session, subject) if t["kind"] == kind and t["lang"] == lang)
 
