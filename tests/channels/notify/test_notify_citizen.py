@@ -112,3 +112,54 @@ def test_a_citizen_with_an_account_also_gets_it_in_the_inbox(client, auth, db, w
     assert [n["kind"] for n in inbox["items"]] == ["accepted"]
     assert case["number"] in inbox["items"][0]["text"]
     assert db.scalars(select(Notification).where(Notification.user_id == world.users["citizen"].id)).all()
+
+
+def test_imported_history_sends_nothing(db, world) -> None:
+    from datetime import timedelta
+
+    from builders import file_case
+    from cityloop.kit.clock import utcnow
+
+    file_case(db, world.subjects["admin"], reporter={"name": "旧案", "phone": PHONE},
+              received_at=(utcnow() - timedelta(days=3)).isoformat())
+    assert _sms_to(db, PHONE) == []
+    file_case(db, world.subjects["admin"], reporter={"name": "新案", "phone": PHONE})
+    assert [m.kind for m in _sms_to(db, PHONE)] == ["accepted"]
+
+
+def test_the_sender_runs_inside_the_app_with_the_job_runner(db, world, monkeypatch) -> None:
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from builders import file_case
+    from cityloop.app import create_app
+    from cityloop.config import get_settings
+
+    monkeypatch.setenv("CITYLOOP_RUN_JOBS", "true")
+    monkeypatch.setenv("CITYLOOP_JOB_POLL_SECONDS", "30")
+    monkeypatch.setenv("CITYLOOP_NOTIFY_POLL_SECONDS", "0.2")
+    get_settings.cache_clear()
+    file_case(db, world.subjects["agent"], reporter={"name": "王五", "phone": PHONE})
+    with TestClient(create_app()):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _sms_to(db, PHONE)[0].status != "sent":
+            time.sleep(0.1)
+    assert _sms_to(db, PHONE)[0].status == "sent"
+
+
+def test_the_tracking_page_offers_stopping_sms_for_the_reporters_phone(client, db, world) -> None:
+    from builders import file_case
+    from cityloop.web.security import CSRF_COOKIE
+
+    case = file_case(db, world.subjects["agent"], reporter={"name": "王五", "phone": PHONE})
+    page = client.get("/portal/track", params={"number": case.number, "code": case.lookup_code})
+    assert "/portal/sms-opt-out" in page.text
+    form = {"number": case.number, "code": case.lookup_code, "csrf_token": client.cookies[CSRF_COOKIE]}
+    done = client.post("/portal/sms-opt-out", data=form, follow_redirects=True)
+    assert done.status_code == 200
+    assert "/portal/sms-opt-out" not in done.text
+    wrong = client.post("/portal/sms-opt-out", data={**form, "code": "WRONGCOD"})
+    assert wrong.status_code == 404
+    file_case(db, world.subjects["agent"], reporter={"name": "王五", "phone": PHONE})
+    assert [m.kind for m in _sms_to(db, PHONE)] == ["accepted"]  # the second case queued nothing

@@ -157,3 +157,24 @@ def test_a_user_opts_out_of_their_own_sms_and_only_agents_record_a_phone(db, wor
     bad = client.post("/api/v1/notify/opt-outs", json={"phone": "12345"}, headers=auth("agent"))
     assert bad.status_code == 422
     assert bad.json()["details"]["fields"]["phone"]["en"]
+
+
+def test_parallel_senders_deliver_each_message_once(db, world, http_sms) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cityloop.kit.db import get_sessionmaker
+
+    for n in range(8):
+        file_case(db, world.subjects["agent"], reporter={"name": "赵六", "phone": f"1370000{n:04d}"})
+
+    def run(_n: int) -> int:
+        session = get_sessionmaker()()
+        try:
+            return send_due(session).sent
+        finally:
+            session.close()
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        assert sum(pool.map(run, range(3))) == 8
+    assert sorted(b["to"] for b in http_sms.received) == sorted(f"1370000{n:04d}" for n in range(8))
+    assert all(len(_log(db, m.id)) == 1 for m in _messages(db))

@@ -157,3 +157,30 @@ def test_a_bad_camera_file_is_refused_whole(db, world, tmp_path: Path) -> None:
     done = CliRunner().invoke(app, ["video", "cameras", "import", str(path), "--keep-good"])
     assert done.exit_code == 0
     assert '"created": 1' in done.output
+
+
+def test_parallel_alarms_of_one_camera_and_class_make_one_case_and_lose_no_count(db, key) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cityloop.channels.video.models import Alarm
+    from cityloop.channels.video.schemas import VideoAlarmIn
+    from cityloop.channels.video.service import receive
+    from cityloop.kit.auth import SYSTEM
+    from cityloop.kit.db import get_sessionmaker
+
+    def post(n: int) -> str:
+        session = get_sessionmaker()()
+        try:
+            body = VideoAlarmIn(camera_id="CAM-001", event_class="乱堆物料", confidence=0.9,
+                                time=datetime.now(UTC), snapshot_url=SNAP.format(n=n))
+            return receive(session, SYSTEM, body).outcome
+        finally:
+            session.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(post, range(12)))
+    assert outcomes.count("opened") == 1
+    db.expire_all()
+    (alarm,) = db.scalars(select(Alarm).where(Alarm.event_class == "乱堆物料")).all()
+    assert alarm.count == 12
+    assert alarm.case_id is not None

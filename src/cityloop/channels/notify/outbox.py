@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +20,9 @@ from cityloop.kit.auth import SYSTEM, Subject
 from cityloop.kit.clock import utcnow
 from cityloop.kit.crypto import blind_index, decrypt, encrypt
 
+# A case received longer ago than this when it is filed is history being imported (received_at set by an
+# administrator or the bulk importer): its citizen must not get an "accepted" SMS years late.
+HISTORY = timedelta(hours=1)
 # Workflow actions that concern the citizen, and the template kind they get.
 CITIZEN_ACTIONS = {"close": "closed"}
 # Actions announced to the webhook (the handler's SMS come through the in-app notices instead).
@@ -34,6 +38,8 @@ def track_url(case: Case) -> str:
 
 def on_intake(session: Session, case: Case) -> None:
     """A new case: tell the reporter it was accepted; announce it (and an automatic dispatch) to the webhook."""
+    if utcnow() - case.received_at > HISTORY:
+        return
     _to_citizen(session, case, "accepted")
     _webhook(session, case, "accepted")
     if case.unit_id is not None:

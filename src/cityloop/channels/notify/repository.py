@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from cityloop.accounts.models import User
@@ -21,11 +21,19 @@ def templates(session: Session) -> list[Template]:
     return list(session.scalars(select(Template).order_by(Template.kind, Template.lang)))
 
 
-def due(session: Session, now: datetime, limit: int) -> list[OutboxMessage]:
-    """Pending messages whose time has come, oldest first, locked against other senders (PostgreSQL)."""
-    stmt = (select(OutboxMessage).where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True))
+def due(session: Session, now: datetime, limit: int) -> list[int]:
+    """Ids of pending messages whose time has come, oldest first."""
+    stmt = (select(OutboxMessage.id).where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.id).limit(limit))
     return list(session.scalars(stmt))
+
+
+def claim(session: Session, message_id: int, now: datetime, until: datetime) -> bool:
+    """Take a due message until `until` (a lease); False when another sender took it first."""
+    stmt = (update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == "pending",
+                                        OutboxMessage.next_attempt_at <= now)
+            .values(next_attempt_at=until).execution_options(synchronize_session=False))
+    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]  # CursorResult has rowcount
 
 
 def opted_out(session: Session, user_id: int | None, phone_index: str | None) -> bool:

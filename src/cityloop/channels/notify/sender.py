@@ -40,11 +40,25 @@ def backoff(attempts: int) -> timedelta:
 def send_due(session: Session, limit: int = BATCH) -> SendReport:
     """Deliver the due messages (one commit each, so a crash loses at most one attempt's record)."""
     report = SendReport()
-    for message in repo.due(session, utcnow(), limit):
-        _deliver(session, message, report)
+    now = utcnow()
+    ids = repo.due(session, now, limit)
+    session.commit()
+    for message_id in ids:
+        # A lease, not a row lock: no transaction stays open while a gateway answers, several senders (workers,
+        # `cityloop notify send`) never take the same message, and a sender that dies mid-send is retried later.
+        if not repo.claim(session, message_id, now, utcnow() + _lease()):
+            session.rollback()
+            continue
         session.commit()
-    session.commit()  # releases the claim when nothing was due
+        message = session.get(OutboxMessage, message_id, populate_existing=True)
+        if message is not None:
+            _deliver(session, message, report)
+            session.commit()
     return report
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=max(60.0, 4 * get_settings().notify_timeout_seconds))
 
 
 def _deliver(session: Session, message: OutboxMessage, report: SendReport) -> None:

@@ -11,7 +11,7 @@ from cityloop.audit import service as audit
 from cityloop.channels.notify import repository as repo
 from cityloop.channels.notify.models import OptOut, OutboxMessage
 from cityloop.channels.notify.schemas import AttemptOut, DeliveryOut, OptOutOut
-from cityloop.kit.auth import Role, Subject
+from cityloop.kit.auth import SYSTEM, Role, Subject
 from cityloop.kit.crypto import blind_index, decrypt, encrypt
 from cityloop.kit.errors import Forbidden, NotFound
 from cityloop.kit.masking import mask_phone
@@ -61,6 +61,17 @@ def opt_out(session: Session, subject: Subject, phone: str | None) -> OptOutOut:
             row = repo.opt_out_of(session, user_id, index)
             assert row is not None
     return OptOutOut(id=row.id, user_id=row.user_id, phone=mask_phone(decrypt(row.phone)), created_at=row.created_at)
+
+
+def opt_out_reporter(session: Session, number: str, code: str) -> bool:
+    """The tracking page's "no more SMS" for the case's reporter phone (number and code prove it is theirs)."""
+    from cityloop.cases.public import find
+
+    phone = decrypt(find(session, number, code).reporter_phone)
+    if not phone:
+        return False
+    opt_out(session, SYSTEM, phone)
+    return True
 
 
 def _scope(subject: Subject) -> str | None:

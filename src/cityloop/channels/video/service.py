@@ -29,6 +29,8 @@ CLASSES: dict[str, dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "da
                                                     .read_text(encoding="utf-8"))
 # A storm appends at most one history event per open episode in this interval (the count is kept on the alarm).
 NOTE_EVERY = timedelta(minutes=1)
+# How long an episode without its case yet counts as "being filed" (intake takes well under a second).
+FILING_GRACE = timedelta(minutes=5)
 
 
 def receive(session: Session, subject: Subject, data: VideoAlarmIn) -> VideoAlarmOut:
@@ -83,7 +85,10 @@ def _camera(session: Session, subject: Subject, data: VideoAlarmIn) -> Camera:
 
 
 def _still_open(session: Session, alarm: Alarm) -> bool:
-    case = cases_repo.get_case(session, SYSTEM, alarm.case_id) if alarm.case_id else None
+    if alarm.case_id is None:
+        # Its case is being filed by a parallel request right now, unless that was long ago and it failed.
+        return utcnow() - alarm.last_noted_at < FILING_GRACE
+    case = cases_repo.get_case(session, SYSTEM, alarm.case_id)
     return case is not None and case.state in OPEN_STATES
 
 
@@ -97,14 +102,22 @@ def _open(session: Session, camera: Camera, key: str, data: VideoAlarmIn) -> Ala
     except IntegrityError:
         session.rollback()
         return None
-    case, _created = intake(session, SYSTEM, _case_for(session, camera, data), f"video-alarm-{alarm.id}")
+    try:
+        case, _created = intake(session, SYSTEM, _case_for(session, camera, data), f"video-alarm-{alarm.id}")
+    except Exception:
+        # No case, no episode: the next alarm must be free to try again.
+        session.rollback()
+        alarm.open_key, alarm.closed_at = None, utcnow()
+        session.commit()
+        raise
     alarm.case_id = case.id
     session.commit()
     return alarm
 
 
 def _append(session: Session, alarm: Alarm, data: VideoAlarmIn) -> None:
-    alarm.count += 1
+    # Counted in SQL: alarms of one storm arrive in parallel requests, and a read-then-write would lose some.
+    alarm.count = Alarm.count + 1
     alarm.last_at, alarm.last_snapshot_url = max(alarm.last_at, data.time), data.snapshot_url
     alarm.peak_confidence = max(alarm.peak_confidence, data.confidence)
     case = cases_repo.get_case(session, SYSTEM, alarm.case_id) if alarm.case_id else None
@@ -114,6 +127,7 @@ def _append(session: Session, alarm: Alarm, data: VideoAlarmIn) -> None:
             "count": alarm.count, "confidence": data.confidence, "snapshot_url": data.snapshot_url,
             "time": data.time.isoformat()})
     session.commit()
+    session.refresh(alarm)
 
 
 def _case_for(session: Session, camera: Camera, data: VideoAlarmIn) -> CaseIn:
