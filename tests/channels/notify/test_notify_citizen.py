@@ -12,6 +12,7 @@ from cityloop.channels.notify import templates
 from cityloop.channels.notify.models import DeliveryAttempt, OutboxMessage
 from cityloop.channels.notify.outbox import track_url
 from cityloop.cli import app
+from cityloop.config import get_settings
 from cityloop.kit.crypto import decrypt
 from cityloop.kit.masking import mask_phone
 
@@ -60,24 +61,33 @@ def test_the_citizen_is_told_on_acceptance_and_on_closing_with_the_rating_link(c
     assert body["title"] in accepted.text
     assert accepted.text.startswith(templates.SEED["accepted"]["zh"].split("{")[0])
 
-    for who, action, payload in CLOSE_PATH:
-        resp = client.post(f"/api/v1/cases/{case['id']}/actions/{action}", json=payload, headers=auth(who))
-        assert resp.status_code == 200, resp.text
-    _send()
-    closed = _sms_to(db, PHONE)[-1]
-    assert closed.kind == "closed"
-    assert closed.status == "sent"
-    assert len(_log_of(db, closed)) == 1
     from cityloop.cases import repository as cases_repo
     from cityloop.kit.auth import SYSTEM
 
     stored = cases_repo.get_case(db, SYSTEM, case["id"])
     assert stored is not None
-    assert track_url(stored) in closed.text
-    # The link really is the citizen's tracking (and rating) page.
-    page = client.get(track_url(stored).split("8000", 1)[1])
-    assert page.status_code == 200
-    assert case["number"] in page.text
+    link = track_url(stored)
+    for step, (who, action, payload) in enumerate(CLOSE_PATH):
+        resp = client.post(f"/api/v1/cases/{case['id']}/actions/{action}", json=payload, headers=auth(who))
+        assert resp.status_code == 200, resp.text
+        if action == "complete":
+            _send()
+            answered = _sms_to(db, PHONE)[-1]
+            assert answered.kind == "completed"
+            assert link in answered.text
+            # The link really is the citizen's tracking page, and while the case is answered it takes a rating.
+            page = client.get(link.removeprefix(get_settings().public_base_url.rstrip("/")))
+            assert page.status_code == 200
+            assert case["number"] in page.text
+            assert "/portal/rate" in page.text
+            assert step < len(CLOSE_PATH) - 1
+    _send()
+    closed = _sms_to(db, PHONE)[-1]
+    assert closed.kind == "closed"
+    assert closed.status == "sent"
+    assert len(_log_of(db, closed)) == 1
+    assert link in closed.text
+    assert [m.kind for m in _sms_to(db, PHONE)] == ["accepted", "completed", "closed"]
 
 
 def test_the_notice_is_part_of_the_events_transaction(db, world) -> None:
@@ -98,9 +108,10 @@ def test_the_notice_is_part_of_the_events_transaction(db, world) -> None:
             db.rollback()
     finally:
         in_action.remove(broken)
-    assert [m.kind for m in _sms_to(db, PHONE)] == ["accepted"]  # no "closed" SMS for a close that did not happen
+    # No "closed" SMS for a close that did not happen.
+    assert [m.kind for m in _sms_to(db, PHONE)] == ["accepted", "completed"]
     perform(db, world.subjects["dispatcher"], case.id, "close", ActionIn())
-    assert [m.kind for m in _sms_to(db, PHONE)] == ["accepted", "closed"]
+    assert [m.kind for m in _sms_to(db, PHONE)] == ["accepted", "completed", "closed"]
 
 
 def test_a_citizen_with_an_account_also_gets_it_in_the_inbox(client, auth, db, world) -> None:

@@ -23,8 +23,9 @@ from cityloop.kit.crypto import blind_index, decrypt, encrypt
 # A case received longer ago than this when it is filed is history being imported (received_at set by an
 # administrator or the bulk importer): its citizen must not get an "accepted" SMS years late.
 HISTORY = timedelta(hours=1)
-# Workflow actions that concern the citizen, and the template kind they get.
-CITIZEN_ACTIONS = {"close": "closed"}
+# Workflow actions that concern the citizen, and the template kind they get. The answer (complete) gets the rating
+# link too: the portal takes a rating while a case is completed or verified, and a case may be closed unrated.
+CITIZEN_ACTIONS = {"complete": "completed", "close": "closed"}
 # Actions announced to the webhook (the handler's SMS come through the in-app notices instead).
 WEBHOOK_ACTIONS = {"dispatch": "dispatched", "reassign": "dispatched", "reopen": "dispatched", "urge": "urged",
                    "close": "closed"}
