@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cityloop.config import get_settings
+from cityloop.kit.masking import mask_phone
 
 log = logging.getLogger("cityloop.notify")
 
@@ -35,8 +36,6 @@ class LogGateway:
 
     def send(self, to: str, body: dict[str, Any]) -> None:
         """Log the message (the number is masked: the app log is read by more people than the outbox)."""
-        from cityloop.kit.masking import mask_phone
-
         log.info("SMS to %s: %s", mask_phone(to), body.get("text", ""))
 
 
