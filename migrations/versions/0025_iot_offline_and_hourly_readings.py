@@ -1,7 +1,7 @@
 """IoT: offline alarms (per-sensor offline minutes, alarm kind and per-device open key) and hourly readings
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0024
 Create Date: 2026-12-04
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from cityloop.kit.db import UTCDateTime
 
 # iot_readings stays an ordinary table (no append-only trigger): compaction deletes raw readings it rolled up.
 revision = "0025"
-down_revision = "0022"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

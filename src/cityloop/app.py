@@ -23,8 +23,10 @@ from cityloop.cases.admin_routes import router as admin_router
 from cityloop.cases.kpi_routes import router as kpi_router
 from cityloop.cases.routes import router as cases_router
 from cityloop.cases.search.routes import router as search_router
+from cityloop.channels.notify.routes import router as notify_router
 from cityloop.channels.open311.client.routes import router as open311_client_router
 from cityloop.channels.open311.routes import router as open311_router
+from cityloop.channels.video.routes import router as video_router
 from cityloop.config import get_settings
 from cityloop.governance.catalogue.routes import router as catalogue_router
 from cityloop.governance.opendata.routes import router as opendata_router
@@ -88,7 +90,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     _announce_rate_limits()
     tasks = [asyncio.create_task(loop()) for loop, wanted in ((_sweeper, settings.run_sweeper),
                                                                (_rollup_runner, settings.run_sweeper),
-                                                               (_job_runner, settings.run_jobs)) if wanted]
+                                                               (_job_runner, settings.run_jobs),
+                                                               (_notify_sender, settings.run_jobs)) if wanted]
     ingest = await asyncio.to_thread(_start_iot) if settings.iot_ingest else None
     yield
     for task in tasks:
@@ -175,11 +178,29 @@ async def _job_runner() -> None:
         await asyncio.sleep(get_settings().job_poll_seconds)
 
 
+async def _notify_sender() -> None:
+    from cityloop.channels.notify.sender import send_due
+    from cityloop.kit.db import session_scope
+
+    def drain() -> None:
+        with session_scope() as session:
+            send_due(session)
+
+    while True:
+        try:
+            # Every worker drains; the row locks of the claim keep two workers off the same message (PostgreSQL).
+            await asyncio.to_thread(drain)
+        except Exception:  # the sender must survive a bad run (gateway or database hiccup); the next run retries
+            log.exception("notify sender failed")
+        await asyncio.sleep(get_settings().notify_poll_seconds)
+
+
 def register_hooks() -> None:
     """Plug the areas and intel modules into intake and the workflow (idempotent)."""
     from cityloop.areas.addresses.locate import register as register_locator
     from cityloop.areas.addresses.standard import register as register_address_table
     from cityloop.areas.placement.locate import register as register_text_placement
+    from cityloop.channels.notify.hooks import register as register_notify
     from cityloop.channels.open311.client.service import register as register_open311_client
     from cityloop.intel.classify import suggest
     from cityloop.intel.dedup import live
@@ -194,6 +215,7 @@ def register_hooks() -> None:
     live.register()
     grid_board.register()
     register_open311_client()
+    register_notify()
 
 
 def create_app() -> FastAPI:
@@ -230,6 +252,8 @@ def create_app() -> FastAPI:
     app.include_router(catalogue_router)
     app.include_router(open311_client_router)
     app.include_router(open311_router)
+    app.include_router(notify_router)
+    app.include_router(video_router)
     app.include_router(web_router)
     services_panel.register()
     openapi.install(app)

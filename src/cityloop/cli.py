@@ -36,6 +36,8 @@ def _mount_optional() -> None:
     from cityloop.cases.demo.cli import demo_app
     from cityloop.cases.rollups.cli import kpi_app
     from cityloop.channels.iot.cli import iot_app
+    from cityloop.channels.notify.cli import notify_app
+    from cityloop.channels.video.cli import video_app
     from cityloop.governance.backup.cli import backup_command, restore_command
     from cityloop.governance.catalogue.cli import governance_app
     from cityloop.governance.retention import cli as _retention_commands  # noqa: F401  (adds to governance)
@@ -54,6 +56,8 @@ def _mount_optional() -> None:
     app.add_typer(keys_app, name="keys")
     app.add_typer(gridwork_app, name="gridwork")
     app.add_typer(iot_app, name="iot")
+    app.add_typer(notify_app, name="notify")
+    app.add_typer(video_app, name="video")
     app.add_typer(registry_app, name="registry")
     app.add_typer(policy_app, name="policy")
     app.add_typer(services_app, name="services")

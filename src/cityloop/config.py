@@ -108,6 +108,28 @@ class Settings(BaseSettings):
     iot_raw_retention_days: int = Field(
         default=30, ge=1, description="Days raw IoT readings are kept; older ones are rolled into hourly "
         "min/max/avg/count rows and deleted (`cityloop iot compact`, also hourly inside the ingest worker).")
+    notify_sms_gateway: Literal["log", "http"] = Field(
+        default="log", description="Where SMS go: `log` writes them to the delivery log and the app log only; `http` "
+        "POSTs JSON {to, text, kind, id} to CITYLOOP_NOTIFY_SMS_URL (an SMS provider or a relay).")
+    notify_sms_url: str = Field(default="", description="Address the `http` SMS gateway POSTs to.")
+    notify_sms_token: str = Field(default="", description="Bearer token the `http` SMS gateway sends.")
+    notify_webhook_url: str = Field(
+        default="", description="Address case events (accepted, dispatched, urged, closed) are POSTed to as JSON; "
+        "empty: no webhooks.")
+    notify_webhook_token: str = Field(default="", description="Bearer token sent with every webhook.")
+    notify_lang: Literal["zh", "en"] = Field(default="zh", description="Language of SMS texts.")
+    notify_max_attempts: int = Field(
+        default=6, ge=1, le=50, description="Tries per message before it is marked failed (listed for administrators).")
+    notify_backoff_seconds: float = Field(
+        default=30.0, gt=0, description="Wait before the second try; each further try waits twice as long.")
+    notify_backoff_max_seconds: float = Field(default=3600.0, gt=0, description="Longest wait between two tries.")
+    notify_timeout_seconds: float = Field(default=5.0, gt=0, description="Timeout of one HTTP delivery, in seconds.")
+    notify_poll_seconds: float = Field(
+        default=10.0, gt=0, description="Seconds between two runs of the sender inside `cityloop serve` (it runs with "
+        "the job runner, CITYLOOP_RUN_JOBS; `cityloop notify send` drains the outbox once).")
+    video_false_alarm_step: float = Field(
+        default=0.05, gt=0, le=0.5, description="How much a dispatcher's false-alarm verdict raises the confidence "
+        "threshold of that camera and event class (above the false alarm's own confidence, at most 0.99).")
     public_base_url: str = Field(
         default="http://127.0.0.1:8000", description="The address people reach this server at; printed QR tags and "
         "published catalogues link to it.")

@@ -18,6 +18,7 @@ from cityloop.areas.elements.models import Person
 from cityloop.cases.idempotency.models import IdempotencyKey
 from cityloop.cases.intake import intake
 from cityloop.cases.models import Case
+from cityloop.channels.notify.models import OutboxMessage
 from cityloop.config import PUBLISHED_SECRET_KEY, Settings, get_settings
 from cityloop.kit.crypto import blind_index, check_value, decrypt, encrypt
 from cityloop.kit.keys.check import CHECK, ROTATION, KeyRefused, check_database, check_settings, startup_check
@@ -123,7 +124,11 @@ def _person(db: Session, number: int, id_number: str) -> None:
 
 @pytest.fixture
 def filled(world: World, db: Session) -> World:
-    """Five cases (one under an Idempotency-Key, one without a reporter) and two residents, all under OLD."""
+    """Five cases (one under an Idempotency-Key, one without a reporter), their four SMS and two residents, all
+    under OLD."""
+    from cityloop.app import register_hooks
+
+    register_hooks()  # the outbox hook, so the SMS are queued whatever ran before in this process
     check_database(db)
     for n in range(3):
         file_case(db, world.subjects["agent"], reporter={"name": f"市民{n}", "phone": f"1391111{n:04d}",
@@ -150,13 +155,15 @@ def _readable_state(db: Session, key: str) -> list[tuple[object, ...]]:
     people = [(decrypt(p.name, key), decrypt(p.phone, key), decrypt(p.id_number, key),
                p.id_number_index == blind_index(decrypt(p.id_number, key), key))
               for p in db.scalars(select(Person).order_by(Person.id))]
-    return [*cases, *people]
+    outbox = [(decrypt(m.recipient, key), m.recipient_index == blind_index(decrypt(m.recipient, key), key))
+              for m in db.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+    return [*cases, *people, *outbox]
 
 
 def test_rotation_re_encrypts_everything_and_moves_the_check(filled: World, db: Session, use_key) -> None:  # type: ignore[no-untyped-def]
     before = _readable_state(db, OLD)
     report = rotate(db, OLD, NEW, batch=2)
-    assert report.rows == {"cases": 5, "idempotency_keys": 1, "people": 2}
+    assert report.rows == {"cases": 5, "idempotency_keys": 1, "notify_outbox": 4, "people": 2}
     assert report.unreadable == 0
     assert _readable_state(db, NEW) == before
     assert {row[0] for row in _readable_state(db, OLD)} == {None}  # the old key reads nothing
@@ -202,7 +209,8 @@ def test_an_interrupted_rotation_refuses_start_and_resumes_to_the_same_result(fi
     with pytest.raises(KeyRefused):
         rotate(db, OLD, "yet-another-key")
     resumed = rotate(db, OLD, NEW, batch=2)
-    assert resumed.rows == {"idempotency_keys": 1, "people": 2}  # the three batches of cases were done
+    # The three batches of cases were done.
+    assert resumed.rows == {"idempotency_keys": 1, "notify_outbox": 4, "people": 2}
     assert _readable_state(db, NEW) == before
     startup_check()  # NEW is configured
 

@@ -51,10 +51,13 @@ Suggester = Callable[[Session, CaseIn], tuple[str | None, dict[str, object]]]
 Screener = Callable[[Session, Case], dict[str, object]]
 # After-intake hooks act on a stored case (intel: auto-merge a sure duplicate); they must not raise.
 AfterIntake = Callable[[Session, Case], None]
+# In-transaction hooks see a stored, not yet committed case (channels: write outbox messages); they must not raise.
+OnIntake = Callable[[Session, Case], None]
 locators: list[Locator] = []
 suggesters: list[Suggester] = []
 screeners: list[Screener] = []
 after_intake: list[AfterIntake] = []
+on_intake: list[OnIntake] = []
 _paused = threading.local()
 
 _LOOKUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -233,3 +236,5 @@ def _record_intake_events(session: Session, subject: Subject, case: Case) -> Non
                               to_state=State.DISPATCHED, actor_id=None, actor_name="system", actor_kind="system",
                               at=case.received_at, data={"unit_id": case.unit_id}))
         notices.auto_dispatched(session, case)
+    for hook in on_intake:
+        hook(session, case)

@@ -203,6 +203,8 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "erase": ("应本人请求删除个人信息", "Personal data erased at the person's request"),
     "legal_hold": ("依法保全（暂停删除）", "Legal hold (no erasure)"),
     "legal_hold_released": ("解除保全", "Legal hold released"),
+    "video_alarm": ("视频再次告警", "Camera alarmed again"),
+    "video_false_alarm": ("视频误报", "Video false alarm"),
     **{a: (t.zh, t.en) for a, t in TRANSITIONS.items()},
 }
 

@@ -27,6 +27,8 @@ _MEANINGFUL = re.compile(r"[\W_]+")
 Handler = Callable[[Session, Subject, Case, ActionIn], dict[str, Any]]
 # Called after a successful action (e.g. intel records re-categorisations, reply quality); never blocks.
 after_action: list[Callable[[Session, Subject, Case, str, ActionIn], None]] = []
+# Called inside the action's transaction, before the commit (channels write outbox messages); must not raise.
+in_action: list[Callable[[Session, Subject, Case, str, ActionIn], None]] = []
 
 
 def perform(session: Session, subject: Subject, case_id: int, action: str, body: ActionIn) -> Case:
@@ -46,6 +48,8 @@ def perform(session: Session, subject: Subject, case_id: int, action: str, body:
         data = {**data, "attachments": [a.model_dump() for a in body.attachments]}
     _append(session, subject, case, action, from_state, body.note, data)
     notices.on_action(session, subject, case, action, body)
+    for hook in in_action:
+        hook(session, subject, case, action, body)
     try:
         session.commit()
     except StaleDataError as exc:

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from cityloop.cases import service as cases
 from cityloop.cases.states import AppealType
+from cityloop.channels.notify import service as notify_service
 from cityloop.config import get_settings
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.db import MAX_ID
@@ -65,10 +66,10 @@ def file_appeal(request: Request, session: DbSession, subject: MaybeUser, form: 
 @router.get("/portal/track", dependencies=[Depends(per_address("track"))])
 def track(request: Request, session: DbSession, subject: MaybeUser, lang: Lang,
           number: Annotated[str, Query(max_length=24)] = "", code: Annotated[str, Query(max_length=12)] = "",
-          rated: str = "") -> Response:
+          rated: str = "", sms: Annotated[str, Query(max_length=4)] = "") -> Response:
     """The case's progress, reply and the rating form."""
     ctx = portal_service.track_page(session, number, code, lang) | {
-        "number": number, "code": code.upper(), "rated": rated, "errors": {}}
+        "number": number, "code": code.upper(), "rated": rated, "sms": sms, "errors": {}}
     return render(request, "portal/track.html", ctx, subject)
 
 
@@ -92,6 +93,16 @@ def rate(request: Request, session: DbSession, subject: MaybeUser, form: forms.F
             "number": number, "code": code, "rated": "", "errors": field_errors(exc, lang)}
         return render(request, "portal/track.html", ctx, subject, status_code=400)
     query = urlencode({"number": number, "code": code, "rated": outcome})
+    return RedirectResponse(f"/portal/track?{query}", status_code=303)
+
+
+@router.post("/portal/sms-opt-out", dependencies=[Depends(per_address("track"))])
+def sms_opt_out(session: DbSession, form: forms.Form) -> Response:
+    """Stop SMS to the phone the case was reported with (the case number and lookup code prove it)."""
+    values = forms.fields(form)
+    number, code = values.get("number", ""), values.get("code", "")
+    done = notify_service.opt_out_reporter(session, number, code)
+    query = urlencode({"number": number, "code": code, "sms": "off" if done else "none"})
     return RedirectResponse(f"/portal/track?{query}", status_code=303)
 
 
