@@ -46,7 +46,7 @@ def ingest(engine) -> Iterator[Ingest]:  # type: ignore[no-untyped-def]
     # A group of its own: no other subscriber on the shared broker may take this test's readings.
     worker = Ingest(URL, client_id=f"test-{uuid.uuid4().hex[:8]}", group=f"test-{uuid.uuid4().hex[:8]}")
     worker.start()
-    time.sleep(0.5)  # let the subscription settle before publishing
+    assert worker.subscribed.wait(30)  # publish only once the broker routes the topic to us
     yield worker
     worker.stop()
 
@@ -240,7 +240,7 @@ def test_a_burst_beyond_the_brokers_queue_is_stored_in_full(engine, device) -> N
 
     worker.client.on_message = slow_first
     worker.start()
-    time.sleep(0.5)
+    assert worker.subscribed.wait(30)
     try:
         sender = mqtt.Client(CallbackAPIVersion.VERSION2)
         sender.max_inflight_messages_set(1000)

@@ -74,6 +74,9 @@ def test_a_person_exports_then_erases_their_data(db: Session, world: World) -> N
     assert outcome.erased == [a.id]
     assert outcome.held == [b.id]
     db.expire_all()
+    from cityloop.channels.notify.models import OutboxMessage
+
+    assert db.scalars(select(OutboxMessage.recipient).where(OutboxMessage.case_id == a.id)).all() in ([], [None])
     assert a.reporter_phone is None
     assert b.reporter_phone is not None
     assert other.reporter_phone is not None

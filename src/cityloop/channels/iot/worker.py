@@ -86,6 +86,7 @@ class Ingest:
         self.counts: Counter[str] = Counter()
         self.queue: queue.Queue[tuple[str, bytes]] = queue.Queue(maxsize=100_000)
         self.stopping = threading.Event()
+        self.subscribed = threading.Event()  # set once the broker confirms the subscription (tests wait on it)
         self.sensors: dict[tuple[str, str], int] = {}
         self.rows: dict[int, Sensor] = {}
         self.loaded = 0.0
@@ -95,6 +96,7 @@ class Ingest:
                                   protocol=mqtt.MQTTv5)
         self.client.on_connect = self._connected
         self.client.on_message = self._message
+        self.client.on_subscribe = lambda *_args: self.subscribed.set()
         self.thread = threading.Thread(target=self._run, name="iot-ingest", daemon=True)
 
     def start(self) -> None:

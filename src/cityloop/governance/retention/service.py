@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from cityloop.audit.service import record
 from cityloop.cases.events import append_system_event
 from cityloop.cases.models import Case
 from cityloop.cases.repository import case_by_number, scoped_cases
+from cityloop.channels.notify.models import OutboxMessage
 from cityloop.config import get_settings
 from cityloop.kit.auth import SYSTEM, Role, Subject
 from cityloop.kit.clock import utcnow
@@ -41,6 +42,16 @@ def _forget(case: Case) -> None:
     case.reporter_name = case.reporter_phone = case.reporter_id_number = case.reporter_phone_index = None
 
 
+def _forget_messages(session: Session, case_ids: list[int]) -> None:
+    # The SMS outbox keeps the number it wrote to; it goes with the case's (a message not yet sent is dropped).
+    if not case_ids:
+        return
+    messages = OutboxMessage.case_id.in_(case_ids)
+    session.execute(update(OutboxMessage).where(messages, OutboxMessage.status == "pending").values(status="skipped"))
+    session.execute(update(OutboxMessage).where(messages, OutboxMessage.recipient_index.is_not(None))
+                    .values(recipient=None, recipient_index=None))
+
+
 def anonymise_expired(session: Session, now: datetime | None = None) -> Outcome:
     """Delete the reporter identity of cases closed longer ago than CITYLOOP_RETENTION_REPORTER_DAYS (0: keep)."""
     days = get_settings().retention_reporter_days
@@ -56,6 +67,7 @@ def anonymise_expired(session: Session, now: datetime | None = None) -> Outcome:
         for case in batch:
             _forget(case)
             append_system_event(session, case, "anonymise", {"retention_days": days})
+        _forget_messages(session, [c.id for c in batch])
         record(session, SYSTEM, "anonymise", "case", [c.id for c in batch], {"retention_days": days},
                areas=[c.division_code for c in batch])
         session.flush()
@@ -101,6 +113,7 @@ def erase_person(session: Session, subject: Subject, phone: str, note: str) -> O
         _forget(case)
         append_system_event(session, case, "erase", {}, note=note)
         outcome.erased.append(case.id)
+    _forget_messages(session, outcome.erased)
     record(session, subject, "erase_person", "case", outcome.erased, {"held": outcome.held, "note": note})
     return outcome
 
