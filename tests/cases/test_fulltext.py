@@ -74,3 +74,8 @@ def test_an_edited_text_is_reindexed(db: Session, world: World) -> None:
     stored = db.scalar(select(Case.search_grams).where(Case.id == case.id))
     assert stored is not None
     assert "井盖" in stored.split()
+
+
+def test_latin_words_match_whatever_their_case(db: Session, world: World) -> None:
+    case = file_case(db, world.subjects["agent"], title="小区WiFi信号差", content="小区公共WiFi经常断线。")
+    assert case.id in _found(db, "wifi")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 # CJK ideographs (basic and extension A) and the compatibility block; everything else splits runs.
-_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
+RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 MAX_TERMS = 2000  # a pasted essay must not make one row's index huge
 
@@ -21,7 +21,7 @@ def _terms(run: str) -> list[str]:
 def grams(text: str) -> str:
     """The space-separated index terms of `text`, in order (adjacent bigrams stay adjacent)."""
     out: list[str] = []
-    for run in _RUN.findall(text.lower()):
+    for run in RUN.findall(text.lower()):
         out += _terms(run)
         if len(out) >= MAX_TERMS:
             break
@@ -30,4 +30,4 @@ def grams(text: str) -> str:
 
 def phrases(query: str) -> list[list[str]]:
     """Each query word as the list of terms that must appear next to each other."""
-    return [_terms(run) for run in _RUN.findall(query.lower())]
+    return [_terms(run) for run in RUN.findall(query.lower())]

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, event, func, literal_column, or_, text
 from sqlalchemy.orm import Mapper
 
-from cityloop.cases.fulltext.grams import grams, phrases
+from cityloop.cases.fulltext.grams import RUN, grams, phrases
 from cityloop.cases.models import Case
 
 INDEX_NAME = "ix_cases_search_grams"  # PostgreSQL only, created by migration 0027 (not a model index)
@@ -33,7 +33,12 @@ def _changed(case: Case) -> bool:
 
 
 def _tsquery(words: list[list[str]]) -> str:
-    return " & ".join("(" + " <-> ".join(terms) + ")" for terms in words if terms)
+    return " & ".join(term for terms in words for term in terms)
+
+
+def _words(query: str) -> list[str]:
+    """The query's runs of Chinese, letters or digits, as typed (lower case), for the substring test."""
+    return [run for run in RUN.findall(query.lower()) if not (len(run) == 1 and not run.isascii())]
 
 
 def matches(query: str, dialect: str) -> tuple[ColumnElement[bool], ColumnElement[Any] | None] | None:
@@ -50,7 +55,14 @@ def matches(query: str, dialect: str) -> tuple[ColumnElement[bool], ColumnElemen
     if dialect == "postgresql":
         vector = func.to_tsvector(literal_column("'simple'"), Case.search_grams)
         tsq = func.to_tsquery(literal_column("'simple'"), _tsquery(indexed))
-        return and_(vector.op("@@")(tsq), *plain), func.ts_rank(vector, tsq)
+        # Every pair must be in the row (the GIN index answers that without rechecking), and the word itself must
+        # be in the text: a cheap test per row, which also lets the planner walk the newest cases for common words
+        # instead of computing each row's vector (a phrase query would recheck every candidate that way).
+        exact = [or_(Case.title.icontains(w, autoescape=True), Case.content.icontains(w, autoescape=True))
+                 if w.isascii() else
+                 or_(Case.title.contains(w, autoescape=True), Case.content.contains(w, autoescape=True))
+                 for w in _words(query)]
+        return and_(vector.op("@@")(tsq), *exact, *plain), func.ts_rank(vector, tsq)
     # SQLite: the terms of a word are adjacent in the stored text, so the phrase is a substring between spaces.
     padded = " " + Case.search_grams + " "
     return and_(*[padded.contains(" " + " ".join(t) + " ", autoescape=True) for t in indexed], *plain), None
