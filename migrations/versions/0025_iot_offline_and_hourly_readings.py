@@ -46,8 +46,7 @@ def downgrade() -> None:
     """Drop them."""
     op.drop_table("iot_readings_hourly")
     op.drop_index("ix_iot_alarms_offline_key", table_name="iot_alarms")
-    with op.batch_alter_table("iot_alarms") as batch:
-        batch.drop_column("offline_key")
-        batch.drop_column("kind")
-    with op.batch_alter_table("iot_sensors") as batch:
-        batch.drop_column("offline_minutes")
+    # Native DROP COLUMN (SQLite ≥ 3.35): a batch rebuild would trip over the tables that reference these.
+    op.drop_column("iot_alarms", "offline_key")
+    op.drop_column("iot_alarms", "kind")
+    op.drop_column("iot_sensors", "offline_minutes")

@@ -17,11 +17,10 @@ depends_on = None
 
 def upgrade() -> None:
     """Add cases.legal_hold (false for every existing case)."""
-    with op.batch_alter_table("cases") as batch:
-        batch.add_column(sa.Column("legal_hold", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Native ADD COLUMN: a batch rebuild of cases would trip over the tables that reference it.
+    op.add_column("cases", sa.Column("legal_hold", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
     """Drop it."""
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_column("legal_hold")
+    op.drop_column("cases", "legal_hold")  # native: rebuilding cases would trip over the tables referencing it
