@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from _common import median_ms
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import Engine, make_url
 
@@ -235,13 +235,7 @@ def add_proposed_indexes(engine: Engine) -> None:
 
 def p50_ms(fn: Callable[[], Any], repeat: int) -> float:
     """Median wall time of `fn` in milliseconds after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return round(statistics.median(times), 1)
+    return median_ms(fn, repeat)
 
 
 def time_kpis(repeat: int, now: datetime) -> dict[str, Any]:
