@@ -52,7 +52,10 @@ def test_operations_conform(case) -> None:  # type: ignore[no-untyped-def]
 
 def test_case_workflow_links_conform(api_schema) -> None:  # type: ignore[no-untyped-def]
     """Stateful phase: POST /cases, then its actions, detail and re-categorisation through the inferred links."""
-    machine = api_schema.as_state_machine()
+    # Only the case operations: with every module's links in one machine, the rules open to Hypothesis depend on
+    # what earlier examples left in the shared database, and it then reports its own data generation as flaky.
+    # Every operation is still fuzzed one by one above.
+    machine = api_schema.include(path_regex=r"^/api/v1/cases").as_state_machine()
 
     class Workflow(machine):  # type: ignore[misc, valid-type]
         def validate_response(self, response, case, **kwargs):  # type: ignore[no-untyped-def]
