@@ -178,7 +178,7 @@ def _progress(rnd: random.Random, t: dict[str, Any], received: datetime, now: da
 def load_cases(engine: Engine, rows: Iterator[tuple[Any, ...]]) -> int:
     """Bulk-insert rows: COPY on PostgreSQL, Core executemany in batches on SQLite."""
     if engine.dialect.name == "postgresql":
-        return _copy_pg(engine, rows)
+        return copy_pg(engine, rows)
     from cityloop.cases.models import Case
 
     count, stmt = 0, insert(Case)
@@ -202,11 +202,12 @@ def _decoded(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return batch
 
 
-def _copy_pg(engine: Engine, rows: Iterator[tuple[Any, ...]]) -> int:
+def copy_pg(engine: Engine, rows: Iterator[tuple[Any, ...]], columns: list[str] = COLUMNS) -> int:
+    """COPY rows (in `columns` order) into cases; the row count."""
     count = 0
     raw = engine.raw_connection()
     try:
-        with raw.cursor() as cur, cur.copy(f"COPY cases ({', '.join(COLUMNS)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+        with raw.cursor() as cur, cur.copy(f"COPY cases ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
             for row in rows:
                 copy.write_row(row)
                 count += 1

@@ -27,6 +27,7 @@ from kpi import (
     _lifecycle,
     _use_database,
     analyse,
+    copy_pg,
     fresh_database,
     seed_places,
 )
@@ -76,17 +77,7 @@ def load(engine: Engine, rows: Iterator[tuple[Any, ...]]) -> int:
     columns = [*COLUMNS, "search_grams"]
     count = 0
     if engine.dialect.name == "postgresql":
-        raw = engine.raw_connection()
-        try:
-            with raw.cursor() as cur, cur.copy(  # type: ignore[attr-defined]
-                    f"COPY cases ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
-            raw.commit()
-        finally:
-            raw.close()
-        return count
+        return copy_pg(engine, rows, columns)
     marks = ", ".join(f":{c}" for c in columns)
     stmt = text(f"INSERT INTO cases ({', '.join(columns)}) VALUES ({marks})")
     with engine.begin() as conn:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cityloop.cases.events import append_system_event
@@ -19,6 +20,7 @@ from cityloop.kit.auth import SYSTEM, Role, Subject
 from cityloop.kit.clock import utcnow
 from cityloop.kit.crypto import decrypt, encrypt
 from cityloop.kit.errors import Forbidden, NotFound, ValidationFailed
+from cityloop.kit.table_cache import TableCache
 
 MAX_ATTEMPTS = 8  # then the delivery is failed and waits for an administrator (about 4 hours of tries)
 BATCH = 100
@@ -54,23 +56,36 @@ def configure(session: Session, subject: Subject, unit_id: int, base_url: str, a
     endpoint.jurisdiction_id, endpoint.service_code, endpoint.is_active = jurisdiction_id, service_code, active
     session.add(endpoint)
     session.flush()
+    _active_endpoints.invalidate()
     return endpoint
+
+
+def _endpoint_map(session: Session) -> dict[int, int]:
+    rows = session.execute(select(Open311Endpoint.unit_id, Open311Endpoint.id)
+                           .where(Open311Endpoint.is_active.is_(True)))
+    return {unit_id: endpoint_id for unit_id, endpoint_id in rows}
+
+
+def _endpoint_fingerprint(session: Session) -> Hashable:
+    return session.execute(select(func.count(), func.max(Open311Endpoint.updated_at))
+                           .select_from(Open311Endpoint)).one()._tuple()
+
+
+# unit id → active endpoint id; other processes' changes show within a second through the fingerprint.
+_active_endpoints: TableCache[dict[int, int]] = TableCache(_endpoint_fingerprint, _endpoint_map)
 
 
 def enqueue(session: Session, case: Case) -> Open311Delivery | None:
     """Queue the case for its unit's Open311 system, if the unit has one (in the dispatch's transaction)."""
-    if case.unit_id is None:
-        return None
-    endpoint = session.scalar(select(Open311Endpoint).where(Open311Endpoint.unit_id == case.unit_id,
-                                                            Open311Endpoint.is_active.is_(True)))
-    if endpoint is None:
-        return None
+    endpoint_id = _active_endpoints.get(session).get(case.unit_id) if case.unit_id is not None else None
+    if endpoint_id is None:
+        return None  # the common case, answered from memory: intake and dispatch pay no query for it
     queued = session.scalar(select(Open311Delivery).where(Open311Delivery.case_id == case.id,
-                                                          Open311Delivery.endpoint_id == endpoint.id))
+                                                          Open311Delivery.endpoint_id == endpoint_id))
     if queued is not None:
         return queued  # dispatched there before: the remote already has it
     now = utcnow()
-    delivery = Open311Delivery(case_id=case.id, endpoint_id=endpoint.id, state="pending", next_attempt_at=now,
+    delivery = Open311Delivery(case_id=case.id, endpoint_id=endpoint_id, state="pending", next_attempt_at=now,
                                created_at=now)
     session.add(delivery)
     return delivery
