@@ -38,6 +38,7 @@ from cityloop.kit.errors import DomainError, error_headers, http_error_payload
 from cityloop.kit.keys.check import startup_check
 from cityloop.kit.nul_guard import NulGuard
 from cityloop.kit.ratelimit import MemoryLimiter, get_limiter
+from cityloop.kit.schedule import service as schedule
 from cityloop.services.routes import router as services_router
 from cityloop.web import pages
 from cityloop.web.headers import SecurityHeaders
@@ -45,6 +46,9 @@ from cityloop.web.router import router as web_router
 from cityloop.web.services import panel as services_panel
 
 log = logging.getLogger("cityloop")
+# How often each node looks for due jobs; a job's own period is what decides how often it runs.
+SCHEDULER_TICK_SECONDS = 5
+
 
 
 def _render_domain_error(request: Request, exc: Exception) -> JSONResponse:
@@ -83,13 +87,12 @@ def _render_validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start the periodic SLA sweep (idempotent, so several workers running it is harmless) and the job runner."""
+    """Start the scheduler of periodic jobs (each slot runs on one node only), the job runner and the senders."""
     settings = get_settings()
     # Any ASGI server, not only `cityloop serve`: a published or wrong secret key must never serve requests.
     await asyncio.to_thread(startup_check)
     _announce_rate_limits()
-    tasks = [asyncio.create_task(loop()) for loop, wanted in ((_sweeper, settings.run_sweeper),
-                                                               (_rollup_runner, settings.run_sweeper),
+    tasks = [asyncio.create_task(loop()) for loop, wanted in ((_scheduler, settings.run_sweeper),
                                                                (_job_runner, settings.run_jobs),
                                                                (_notify_sender, settings.run_jobs)) if wanted]
     ingest = await asyncio.to_thread(_start_iot) if settings.iot_ingest else None
@@ -124,46 +127,42 @@ def _announce_rate_limits() -> None:
         log.info("rate limits: %s", limiter.describe())
 
 
-async def _sweeper() -> None:
+def register_jobs() -> None:
+    """The periodic jobs: each runs once per period across every node (see `kit.schedule`)."""
+    from cityloop.cases.rollups.tasks import run_refresh
     from cityloop.cases.tasks import run_sweep
+    from cityloop.channels.open311.client.tasks import run_outbox
     from cityloop.governance.retention.tasks import run_retention
     from cityloop.intel.tasks import run_scan
     from cityloop.services.tasks import run_sweep as run_service_sweep
 
+    def sweep_period() -> float:
+        return get_settings().sweep_minutes * 60.0
+
+    def rollup_period() -> float:
+        return float(get_settings().rollup_seconds)
+
+    for name, period, run in (("sla_sweep", sweep_period, run_sweep), ("services_sla_sweep", sweep_period,
+                                                                      run_service_sweep),
+                              ("early_warning_scan", sweep_period, run_scan), ("retention", sweep_period,
+                                                                                run_retention),
+                              ("kpi_rollups", rollup_period, run_refresh), ("open311_outbox", rollup_period,
+                                                                            run_outbox),
+                              ("job_runs_prune", lambda: 86400.0, schedule.prune)):
+        schedule.register(name, period, run)
+
+
+async def _scheduler() -> None:
+    register_jobs()
+    ticker = schedule.Ticker()
     while True:
         try:
-            await asyncio.to_thread(run_sweep)
-        except Exception:  # the loop must survive a bad sweep; the next one retries
-            log.exception("SLA sweep failed")
-        try:
-            await asyncio.to_thread(run_service_sweep)
-        except Exception:  # the loop must survive a bad sweep; the next one retries
-            log.exception("services SLA sweep failed")
-        try:
-            await asyncio.to_thread(run_scan)
-        except Exception:  # a failed early-warning scan must not stop the sweep loop
-            log.exception("early-warning scan failed")
-        try:
-            await asyncio.to_thread(run_retention)
-        except Exception:  # retention waits for the next day's try
-            log.exception("retention job failed")
-        await asyncio.sleep(get_settings().sweep_minutes * 60)
-
-
-async def _rollup_runner() -> None:
-    from cityloop.cases.rollups.tasks import run_refresh
-    from cityloop.channels.open311.client.tasks import run_outbox
-
-    while True:
-        try:
-            await asyncio.to_thread(run_refresh)
-        except Exception:  # a failed catch-up is retried next time; KPIs fall back to counting cases meanwhile
-            log.exception("KPI rollup catch-up failed")
-        try:
-            await asyncio.to_thread(run_outbox)
-        except Exception:  # deliveries stay in the outbox and are tried again next time
-            log.exception("Open311 outbox run failed")
-        await asyncio.sleep(get_settings().rollup_seconds)
+            ran = await asyncio.to_thread(ticker.tick)
+            if ran:
+                log.debug("periodic jobs run here: %s", ", ".join(ran))
+        except Exception:  # a database hiccup must not stop the scheduler; the next tick claims again
+            log.exception("scheduler tick failed")
+        await asyncio.sleep(SCHEDULER_TICK_SECONDS)
 
 
 async def _job_runner() -> None:

@@ -27,7 +27,7 @@ app.add_typer(sla_app, name="sla")
 def _mount_optional() -> None:
     """Mount sub-commands of modules (each module owns its CLI file)."""
     import cityloop.models  # noqa: F401  (key rotation walks every table's key-dependent columns: load them all)
-    from cityloop.app import register_hooks
+    from cityloop.app import register_hooks, register_jobs
     from cityloop.areas.divisions.cli import divisions_app
     from cityloop.areas.elements.cli import elements_app
     from cityloop.areas.grids.cli import grids_app
@@ -44,6 +44,7 @@ def _mount_optional() -> None:
     from cityloop.gridwork.points.cli import gridwork_app
     from cityloop.intel.reports.cli import report_app
     from cityloop.kit.keys.cli import keys_app
+    from cityloop.kit.schedule.cli import jobs_app
     from cityloop.policy.cli import policy_app, registry_app
     from cityloop.services.cli import services_app
 
@@ -54,6 +55,7 @@ def _mount_optional() -> None:
     app.add_typer(elements_app, name="elements")
     app.add_typer(divisions_app, name="divisions")
     app.add_typer(keys_app, name="keys")
+    app.add_typer(jobs_app, name="jobs")
     app.add_typer(gridwork_app, name="gridwork")
     app.add_typer(iot_app, name="iot")
     app.add_typer(notify_app, name="notify")
@@ -67,6 +69,7 @@ def _mount_optional() -> None:
     app.command("backup")(backup_command)
     app.command("restore")(restore_command)
     register_hooks()
+    register_jobs()
     try:
         from cityloop.areas.addresses.cli import address_app
 
