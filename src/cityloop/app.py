@@ -92,6 +92,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Any ASGI server, not only `cityloop serve`: a published or wrong secret key must never serve requests.
     await asyncio.to_thread(startup_check)
     _announce_rate_limits()
+    _announce_read_replica()
     tasks = [asyncio.create_task(loop()) for loop, wanted in ((_scheduler, settings.run_sweeper),
                                                                (_job_runner, settings.run_jobs),
                                                                (_notify_sender, settings.run_jobs)) if wanted]
@@ -115,6 +116,14 @@ def _start_iot() -> Any:
     worker.start()
     log.info("MQTT broker found at %s: IoT ingest subscribed to cityloop/devices/+/telemetry", url)
     return worker
+
+
+def _announce_read_replica() -> None:
+    url = get_settings().read_database_url
+    if url:
+        log.info("read replica %s serves KPIs, the cockpit and case exports", url.split("@")[-1])
+    else:
+        log.info("no read replica (CITYLOOP_READ_DATABASE_URL): KPIs, the cockpit and exports read the primary")
 
 
 def _announce_rate_limits() -> None:

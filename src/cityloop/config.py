@@ -28,6 +28,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; empty means a SQLite file at var/cityloop.db. "
         "Example: postgresql+psycopg://user@127.0.0.1/cityloop",
     )
+    read_database_url: str = Field(
+        default="",
+        description="Optional read replica (a streaming standby of the same PostgreSQL) for KPIs, the cockpit and "
+        "case exports; empty means they read the primary. Example: postgresql+psycopg://user@replica/cityloop",
+    )
     var_dir: Path = Field(default=ROOT / "var", description="Directory for the SQLite file, uploads and task state.")
     host: str = Field(default="127.0.0.1", description="Address `cityloop serve` binds to.")
     port: int = Field(default=8000, description="Port `cityloop serve` listens on.")

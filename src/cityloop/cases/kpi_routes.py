@@ -11,7 +11,7 @@ from cityloop.accounts.deps import CurrentSubject
 from cityloop.cases import kpi
 from cityloop.cases.states import Channel
 from cityloop.kit.db import MAX_ID
-from cityloop.kit.deps import DbSession, Lang
+from cityloop.kit.deps import Lang, ReadSession
 from cityloop.kit.errors import Forbidden, error_responses
 
 router = APIRouter(prefix="/api/v1/kpi", tags=["kpi"])
@@ -36,14 +36,14 @@ Filters = Annotated[kpi.KpiQuery, Depends(kpi_query)]
 
 
 @router.get("", response_model=kpi.KpiReport, responses=error_responses(Forbidden))
-def kpi_report(session: DbSession, subject: CurrentSubject, query: Filters) -> kpi.KpiReport:
+def kpi_report(session: ReadSession, subject: CurrentSubject, query: Filters) -> kpi.KpiReport:
     """Every KPI (即时分转率 … 转派率) with its raw counts, for the caller's area; formulas in docs/kpi.md."""
     return kpi.kpi_report(session, subject, query)
 
 
 @router.get("/breakdown", response_model=kpi.KpiBreakdown, responses=error_responses(Forbidden))
 def kpi_breakdown(
-    session: DbSession, subject: CurrentSubject, lang: Lang, query: Filters,
+    session: ReadSession, subject: CurrentSubject, lang: Lang, query: Filters,
     by: Annotated[kpi.By, Query(description="Group by area (one level down), unit, category, channel, day, month")],
     sort: Annotated[str | None, Query(pattern=SORT_PATTERN, description="Figure to rank by; '-' = descending")]
     = None,

@@ -102,6 +102,19 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
+@lru_cache
+def get_read_engine() -> Engine:
+    """The replica's engine when `CITYLOOP_READ_DATABASE_URL` is set, else the primary's."""
+    url = get_settings().read_database_url
+    return make_engine(url) if url else get_engine()
+
+
+@lru_cache
+def get_read_sessionmaker() -> sessionmaker[Session]:
+    """Session factory for reads that may lag the primary by the replica's delay (KPIs, cockpit, exports)."""
+    return sessionmaker(bind=get_read_engine(), expire_on_commit=False)
+
+
 # Process caches keyed by database ids register here so switching databases cannot serve stale entries.
 cache_clearers: list[Any] = []
 
@@ -112,8 +125,12 @@ def reset_engine() -> None:
         clear()
     if get_engine.cache_info().currsize:
         get_engine().dispose()
+    if get_read_engine.cache_info().currsize:
+        get_read_engine().dispose()  # the primary's engine when no replica is set: disposing twice is harmless
     get_engine.cache_clear()
     get_sessionmaker.cache_clear()
+    get_read_engine.cache_clear()
+    get_read_sessionmaker.cache_clear()
 
 
 @contextmanager

@@ -8,12 +8,21 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from cityloop.kit.db import get_sessionmaker
+from cityloop.kit.db import get_read_sessionmaker, get_sessionmaker
 
 
 def db_session() -> Iterator[Session]:
     """One session per request, closed afterwards (services commit)."""
     session = get_sessionmaker()()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def read_session() -> Iterator[Session]:
+    """A session on the read replica (the primary when none is set), for reads that may lag: never write with it."""
+    session = get_read_sessionmaker()()
     try:
         yield session
     finally:
@@ -43,5 +52,6 @@ class Page:
 
 
 DbSession = Annotated[Session, Depends(db_session)]
+ReadSession = Annotated[Session, Depends(read_session)]
 Lang = Annotated[str, Depends(language)]
 Paging = Annotated[Page, Depends(Page)]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from cityloop.accounts.deps import CurrentSubject
 from cityloop.kit.db import MAX_ID
-from cityloop.kit.deps import DbSession
+from cityloop.kit.deps import DbSession, ReadSession
 from cityloop.kit.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed, error_responses
 from cityloop.services import kpi
 from cityloop.services.applications import service as applications
@@ -106,7 +106,7 @@ def rate_application(app_id: AppId, body: EvaluationIn, session: DbSession, subj
 
 
 @router.get("/kpi", responses=error_responses(Forbidden))
-def services_kpi(session: DbSession, subject: CurrentSubject, start: datetime, end: datetime,
+def services_kpi(session: ReadSession, subject: CurrentSubject, start: datetime, end: datetime,
                  by: kpi.By = "all", division_code: Annotated[str, Query(pattern=r"^[0-9]{0,12}$")] = ""
                  ) -> list[dict[str, Any]]:
     """The nine 一网通办 KPIs by area, unit or item over a period (definitions in docs/services.md)."""

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from cityloop.kit.auth import Role, Subject
-from cityloop.kit.deps import DbSession, Lang
+from cityloop.kit.deps import DbSession, Lang, ReadSession
 from cityloop.web import lookup_service
 from cityloop.web.cockpit import data as cockpit_data
 from cityloop.web.pages import PageRoute, render
@@ -34,7 +34,7 @@ def cockpit(request: Request, session: DbSession, subject: Leader, division_code
 
 
 @router.get("/cockpit/data")
-def data(session: DbSession, subject: Leader, lang: Lang, division_code: Division = "",
+def data(session: ReadSession, subject: Leader, lang: Lang, division_code: Division = "",
          period: Period = "30d") -> Response:
     """Every figure of the cockpit (from the KPI service) as JSON."""
     body = cockpit_data.data(session, subject, division_code or None, period, lang)

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.db import MAX_ID
-from cityloop.kit.deps import DbSession, Lang
+from cityloop.kit.deps import DbSession, Lang, ReadSession
 from cityloop.kit.errors import NotFound
 from cityloop.web import exports, forms, lookup_service, queues
 from cityloop.web.display import countdown
@@ -40,9 +40,10 @@ def board(request: Request, session: DbSession, subject: Supervisor, lang: Lang)
 
 
 @router.get("/supervise/export")
-def export(request: Request, session: DbSession, subject: Supervisor, lang: Lang, fmt: str = "csv") -> Response:
-    """Overdue cases as CSV or XLSX (personal data masked for supervisors)."""
-    items = queues.overdue(session, subject, lang, _filters(request)).items
+def export(request: Request, session: DbSession, read: ReadSession, subject: Supervisor, lang: Lang,
+           fmt: str = "csv") -> Response:
+    """Overdue cases as CSV or XLSX (personal data masked for supervisors; read from the replica when set)."""
+    items = queues.overdue(read, subject, lang, _filters(request)).items
     return exports.cases_download(session, subject, items, fmt, "overdue", lang)
 
 
