@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -89,3 +90,29 @@ def test_configuration_is_for_administrators(client, world, auth) -> None:  # ty
                    headers=auth("admin"))
     assert r.status_code == 422
     assert client.put(f"/api/v1/open311/client/endpoints/{unit}", json=body, headers=auth("admin")).status_code == 200
+
+
+def test_an_automatic_dispatch_queues_the_case_in_the_intake_transaction(client, db, world, api_key) -> None:  # type: ignore[no-untyped-def]
+    from cityloop.cases import intake
+
+    _configured(db, world, api_key)
+    assert service.on_intake in intake.on_intake and service.on_intake not in intake.after_intake
+    with intake.after_intake_paused():  # what runs after the commit must not be what queues it
+        case = file_case(db, world.subjects["agent"], category_code="020101")
+    assert db.scalars(select(Open311Delivery.case_id)).all() == [case.id]
+
+
+def test_an_administrator_of_another_district_sees_and_retries_none_of_its_deliveries(client, db, world, api_key) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from builders import OTHER_DISTRICT
+    from cityloop.kit.errors import NotFound
+
+    _configured(db, world, api_key)
+    case = file_case(db, world.subjects["agent"], category_code="020101")
+    delivery = db.scalars(select(Open311Delivery).where(Open311Delivery.case_id == case.id)).one()
+    elsewhere = replace(world.subjects["admin"], scope=OTHER_DISTRICT, unit_ids=frozenset(), area_unit_ids=frozenset())
+    assert service.deliveries(db, elsewhere, None) == []
+    assert [d.id for d in service.deliveries(db, world.subjects["admin"], None)] == [delivery.id]
+    with pytest.raises(NotFound):
+        service.retry(db, elsewhere, delivery.id)

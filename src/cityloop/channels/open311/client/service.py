@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cityloop.cases.events import append_system_event
 from cityloop.cases.models import Case
-from cityloop.cases.repository import get_case
+from cityloop.cases.repository import get_case, scope_filter
 from cityloop.cases.schemas import ActionIn
 from cityloop.channels.open311.client.models import Open311Delivery, Open311Endpoint
 from cityloop.kit.auth import SYSTEM, Role, Subject
@@ -98,19 +98,18 @@ def on_action(session: Session, _subject: Subject, case: Case, action: str, _bod
 
 
 def on_intake(session: Session, case: Case) -> None:
-    """Intake hook (after the case is committed): an automatic dispatch queues the case too."""
-    if enqueue(session, case) is not None:
-        session.commit()
+    """Intake hook, inside the intake's transaction: an automatic dispatch queues the case with it, or neither."""
+    enqueue(session, case)
 
 
 def register() -> None:
-    """Plug the outbox into intake and the workflow (idempotent)."""
+    """Plug the outbox into intake and the workflow, inside their transactions (idempotent)."""
     from cityloop.cases import intake, workflow
 
-    if on_intake not in intake.after_intake:
-        intake.after_intake.append(on_intake)
-    if on_action not in workflow.after_action:
-        workflow.after_action.append(on_action)
+    if on_intake not in intake.on_intake:
+        intake.on_intake.append(on_intake)
+    if on_action not in workflow.in_action:
+        workflow.in_action.append(on_action)
 
 
 def _form(endpoint: Open311Endpoint, case: Case) -> dict[str, str]:
@@ -222,7 +221,8 @@ def deliveries(session: Session, subject: Subject, state: str | None) -> list[Op
     """Deliveries (failed ones for the administrators' attention), newest first."""
     if not subject.has(Role.ADMIN):
         raise Forbidden("仅管理员可查看对接发送记录", "Only administrators see external deliveries")
-    stmt = select(Open311Delivery).order_by(Open311Delivery.id.desc()).limit(500)
+    stmt = scope_filter(select(Open311Delivery).join(Case, Case.id == Open311Delivery.case_id), subject)
+    stmt = stmt.order_by(Open311Delivery.id.desc()).limit(500)
     return list(session.scalars(stmt.where(Open311Delivery.state == state) if state else stmt))
 
 
@@ -230,7 +230,8 @@ def retry(session: Session, subject: Subject, delivery_id: int) -> Open311Delive
     """Put a failed delivery back in the queue (administrators)."""
     if not subject.has(Role.ADMIN):
         raise Forbidden("仅管理员可重发", "Only administrators may resend")
-    delivery = session.get(Open311Delivery, delivery_id)
+    delivery = session.scalar(scope_filter(select(Open311Delivery).join(Case, Case.id == Open311Delivery.case_id),
+                                           subject).where(Open311Delivery.id == delivery_id))
     if delivery is None:
         raise NotFound("没有这条发送记录", "No such delivery")
     delivery.state, delivery.attempts, delivery.next_attempt_at = "pending", 0, utcnow()
