@@ -96,13 +96,14 @@ def test_an_automatic_dispatch_queues_the_case_in_the_intake_transaction(client,
     from cityloop.cases import intake
 
     _configured(db, world, api_key)
-    assert service.on_intake in intake.on_intake and service.on_intake not in intake.after_intake
+    assert service.on_intake in intake.on_intake
+    assert service.on_intake not in intake.after_intake
     with intake.after_intake_paused():  # what runs after the commit must not be what queues it
         case = file_case(db, world.subjects["agent"], category_code="020101")
     assert db.scalars(select(Open311Delivery.case_id)).all() == [case.id]
 
 
-def test_an_administrator_of_another_district_sees_and_retries_none_of_its_deliveries(client, db, world, api_key) -> None:  # type: ignore[no-untyped-def]
+def test_an_administrator_of_another_district_sees_none_of_its_deliveries(client, db, world, api_key) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
     from builders import OTHER_DISTRICT
