@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from cityloop.cases.importer import FIELDS
 from cityloop.cases.schemas import CaseOut
 from cityloop.cases.service import list_cases
+from cityloop.kit import catalogue
 from cityloop.kit.auth import Subject
 from cityloop.kit.clock import to_local
 from cityloop.kit.errors import Forbidden, ValidationFailed
-from cityloop.kit.masking import mask_id_number, mask_name, mask_phone
 
 # Column → Chinese header; import fields reuse the importer's names so a zh export reads back in.
 COLUMNS: dict[str, str] = {
@@ -80,7 +80,8 @@ def _row(case: CaseOut, unmasked: bool) -> list[Any]:
     name, phone, id_number = reporter.get("name"), reporter.get("phone"), reporter.get("id_number")
     if not unmasked:
         # The service already masks for roles without the right; the export masks for everyone by default.
-        name, phone, id_number = mask_name(name), mask_phone(phone), mask_id_number(id_number)
+        name, phone, id_number = (catalogue.masked("cases", column, value) for column, value in (
+            ("reporter_name", name), ("reporter_phone", phone), ("reporter_id_number", id_number)))
     loc, category = case.location, case.category or {}
     values: dict[str, Any] = {
         "number": case.number, "external_id": case.external_id, "state": case.state,

@@ -15,11 +15,11 @@ from cityloop.cases.models import Case
 from cityloop.cases.schemas import CaseOut, CasePage, EventOut, SuggestedUnit, UnitOut
 from cityloop.cases.states import STATE_META, TRANSITIONS, State, event_label
 from cityloop.cases.taxonomy import category_names
+from cityloop.kit import catalogue
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.crypto import blind_index, decrypt
 from cityloop.kit.db import cache_clearers
 from cityloop.kit.errors import NotFound
-from cityloop.kit.masking import mask_id_number, mask_name, mask_phone
 from cityloop.kit.phones import normalize_phone
 
 
@@ -144,9 +144,9 @@ def reporter_view(subject: Subject, case: Case) -> dict[str, str | None]:
     name, phone, id_number = (decrypt(case.reporter_name), decrypt(case.reporter_phone),
                               decrypt(case.reporter_id_number))
     own_case = subject.id is not None and case.reporter_user_id == subject.id
-    if subject.sees_pii or own_case:
-        return {"name": name, "phone": phone, "id_number": id_number}
-    return {"name": mask_name(name), "phone": mask_phone(phone), "id_number": mask_id_number(id_number)}
+    return {key: catalogue.shown(subject, "cases", column, value, own_case)
+            for key, column, value in (("name", "reporter_name", name), ("phone", "reporter_phone", phone),
+                                       ("id_number", "reporter_id_number", id_number))}
 
 
 def present(session: Session, subject: Subject, case: Case, lang: str = "zh",

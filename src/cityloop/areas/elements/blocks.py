@@ -27,10 +27,10 @@ from cityloop.areas.elements.models import (
     StandardAddress,
 )
 from cityloop.audit import service as audit
+from cityloop.kit import catalogue
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.crypto import decrypt
 from cityloop.kit.errors import Forbidden, NotFound
-from cityloop.kit.masking import mask_id_number, mask_name, mask_phone
 
 _AREA = re.compile(r"[0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{16}")
 _MODELS: dict[ElementKind, type[AreaMixin]] = {ElementKind.ADDRESSES: StandardAddress, **ELEMENT_MODELS}
@@ -122,10 +122,9 @@ def building_view(row: Any, subject: Subject) -> dict[str, Any]:
 def person_view(row: Any, subject: Subject) -> dict[str, Any]:
     """JSON form of a resident; name, phone and ID number masked for roles without the right to see them."""
     assert isinstance(row, Person)
-    name, phone, id_number = decrypt(row.name), decrypt(row.phone), decrypt(row.id_number)
-    if not subject.sees_pii:
-        name, phone, id_number = mask_name(name), mask_phone(phone), mask_id_number(id_number)
-    return {**_element(row), "name": name, "phone": phone, "id_number": id_number, "gender": row.gender,
+    person = catalogue.shown_row(subject, "people", {"name": decrypt(row.name), "phone": decrypt(row.phone),
+                                                     "id_number": decrypt(row.id_number)})
+    return {**_element(row), **person, "gender": row.gender,
             "birth_year": row.birth_year, "household_no": row.household_no, "tags": row.tags,
             "masked": not subject.sees_pii}
 

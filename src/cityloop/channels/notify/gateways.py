@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cityloop.config import get_settings
-from cityloop.kit.masking import mask_phone
+from cityloop.kit import catalogue
 
 log = logging.getLogger("cityloop.notify")
 
@@ -36,7 +36,7 @@ class LogGateway:
 
     def send(self, to: str, body: dict[str, Any]) -> None:
         """Log the message (the number is masked: the app log is read by more people than the outbox)."""
-        log.info("SMS to %s: %s", mask_phone(to), body.get("text", ""))
+        log.info("SMS to %s: %s", catalogue.masked("notify_outbox", "recipient", to), body.get("text", ""))
 
 
 @dataclass

@@ -13,9 +13,9 @@ from cityloop.channels.notify import repository as repo
 from cityloop.channels.notify.gateways import DeliveryFailed, Gateway, sms_gateway, webhook_gateway
 from cityloop.channels.notify.models import DeliveryAttempt, OutboxMessage
 from cityloop.config import get_settings
+from cityloop.kit import catalogue
 from cityloop.kit.clock import utcnow
 from cityloop.kit.crypto import decrypt
-from cityloop.kit.masking import mask_phone
 
 log = logging.getLogger("cityloop.notify")
 BATCH = 100
@@ -117,4 +117,6 @@ def _to_inbox(session: Session, message: OutboxMessage) -> None:
 
 
 def _masked(channel: str, to: str) -> str:
-    return mask_phone(to) or "" if channel == "sms" else to.split("?", 1)[0][:255]
+    if channel == "sms":
+        return str(catalogue.masked("notify_outbox", "recipient", to) or "")
+    return to.split("?", 1)[0][:255]

@@ -11,10 +11,10 @@ from cityloop.audit import service as audit
 from cityloop.channels.notify import repository as repo
 from cityloop.channels.notify.models import OptOut, OutboxMessage
 from cityloop.channels.notify.schemas import AttemptOut, DeliveryOut, OptOutOut
+from cityloop.kit import catalogue
 from cityloop.kit.auth import SYSTEM, Role, Subject
 from cityloop.kit.crypto import blind_index, decrypt, encrypt
 from cityloop.kit.errors import Forbidden, NotFound
-from cityloop.kit.masking import mask_phone
 
 # Who may read the outbox: the people who answer for deliveries to citizens and units.
 READERS = (Role.ADMIN, Role.DISPATCHER, Role.SUPERVISOR)
@@ -53,14 +53,15 @@ def opt_out(session: Session, subject: Subject, phone: str | None) -> OptOutOut:
         session.add(row)
         session.flush()
         audit.record(session, subject, "notify_opt_out", "notify_opt_out", [row.id],
-                     {"user_id": user_id, "phone": mask_phone(phone)})
+                     {"user_id": user_id, "phone": catalogue.masked("notify_opt_outs", "phone", phone)})
         try:
             session.commit()
         except IntegrityError:  # the same opt-out recorded a moment ago by someone else: it stands
             session.rollback()
             row = repo.opt_out_of(session, user_id, index)
             assert row is not None
-    return OptOutOut(id=row.id, user_id=row.user_id, phone=mask_phone(decrypt(row.phone)), created_at=row.created_at)
+    phone = catalogue.masked("notify_opt_outs", "phone", decrypt(row.phone))
+    return OptOutOut(id=row.id, user_id=row.user_id, phone=phone, created_at=row.created_at)
 
 
 def opt_out_reporter(session: Session, number: str, code: str) -> bool:
@@ -92,7 +93,7 @@ def _logs(session: Session, ids: list[int]) -> dict[int, list[AttemptOut]]:
 
 def _present(subject: Subject, row: OutboxMessage, log: list[AttemptOut]) -> DeliveryOut:
     to = decrypt(row.recipient) or ""
-    shown: Any = to if row.channel != "sms" or subject.sees_pii else mask_phone(to)
+    shown: Any = to if row.channel != "sms" else catalogue.shown(subject, "notify_outbox", "recipient", to)
     return DeliveryOut(id=row.id, channel=row.channel, kind=row.kind, case_id=row.case_id, recipient=shown or "",
                        text=row.text, status=row.status, attempts=row.attempts, next_attempt_at=row.next_attempt_at,
                        last_error=row.last_error, created_at=row.created_at, sent_at=row.sent_at, log=log)

@@ -16,11 +16,11 @@ from cityloop.gridwork.visits import repository as repo
 from cityloop.gridwork.visits.models import Visit
 from cityloop.gridwork.visits.plans import PLANS, Plan
 from cityloop.gridwork.visits.schemas import DueVisit, VisitIn, VisitOut
+from cityloop.kit import catalogue
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.clock import to_local, utcnow
 from cityloop.kit.crypto import decrypt
 from cityloop.kit.errors import Forbidden, NotFound, ValidationFailed
-from cityloop.kit.masking import mask_name
 
 
 def visit_list(session: Session, subject: Subject, lang: str = "zh") -> list[DueVisit]:
@@ -43,7 +43,7 @@ def _label(subject: Subject, element: ElementMixin) -> str:
     name = str(getattr(element, "name", "") or "")
     if isinstance(element, Person):
         clear = decrypt(name) or ""
-        return clear if subject.sees_pii else mask_name(clear) or ""
+        return str(catalogue.shown(subject, "people", "name", clear) or "")
     return name
 
 

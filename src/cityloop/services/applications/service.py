@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 from cityloop.audit import service as audit
 from cityloop.cases.calendar_source import calendar
 from cityloop.config import get_settings
+from cityloop.kit import catalogue
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.calendar import TZ, CardColor, LimitUnit, card
 from cityloop.kit.clock import to_local, utcnow
 from cityloop.kit.errors import Forbidden, NotFound, ValidationFailed
-from cityloop.kit.masking import mask_name, mask_phone
 from cityloop.services.applications import repository as repo
 from cityloop.services.applications.models import Application, ApplicationEvent
 from cityloop.services.applications.states import DONE_STATES, AppState
@@ -110,11 +110,12 @@ def card_of(app: Application) -> CardColor:
 
 def present(app: Application, subject: Subject) -> ApplicationOut:
     """The API view; name and phone masked unless the caller may see them (or it is their own)."""
-    clear = subject.sees_pii or app.applicant_id == subject.id
+    own = app.applicant_id == subject.id
+    person = catalogue.shown_row(subject, "service_applications", {"applicant_name": app.applicant_name,
+                                                                   "applicant_phone": app.applicant_phone}, own)
     return ApplicationOut(id=app.id, number=app.number, item_code=app.item_code, item_version=app.item_version,
                           state=app.state, received_at=app.received_at, deadline=app.deadline,
-                          applicant_name=app.applicant_name if clear else mask_name(app.applicant_name),
-                          applicant_phone=app.applicant_phone if clear else mask_phone(app.applicant_phone),
+                          applicant_name=person["applicant_name"], applicant_phone=person["applicant_phone"],
                           materials=app.materials, decision=app.decision, card=card_of(app))
 
 
