@@ -86,3 +86,23 @@ def test_staff_see_applications_of_their_area_masked(client, auth) -> None:  # t
     seen = client.get(f"/api/v1/services/applications/{app_id}", headers=auth("leader")).json()
     assert seen["applicant_phone"] != "13812345678"
     assert client.get(f"/api/v1/services/applications/{app_id}", headers=auth("other_handler")).status_code == 404
+
+
+def test_a_clear_read_of_an_applicant_is_audited_and_a_masked_or_own_read_is_not(client, auth, db: Session) -> None:  # type: ignore[no-untyped-def]
+    from cityloop.audit.models import AuditEntry
+
+    body = {"item_code": BIRTH, "answers": {"self": "yes", "married": "no"}, "materials": ["母亲居民身份证"],
+            "phone": "13812345678"}
+    app_id = client.post("/api/v1/services/applications", json=body, headers=auth("citizen")).json()["id"]
+
+    def reads() -> list[tuple[str, list[int]]]:
+        rows = db.scalars(select(AuditEntry).where(AuditEntry.action == "read_personal_data")).all()
+        return [(r.actor_name, list(r.object_ids)) for r in rows]
+
+    client.get(f"/api/v1/services/applications/{app_id}", headers=auth("citizen"))
+    client.get(f"/api/v1/services/applications/{app_id}", headers=auth("leader"))  # masked for a leader
+    assert reads() == []
+    seen = client.get(f"/api/v1/services/applications/{app_id}", headers=auth("window")).json()
+    assert seen["applicant_phone"] == "13812345678"
+    db.expire_all()
+    assert reads() == [("window", [app_id])]

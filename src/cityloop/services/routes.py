@@ -67,7 +67,9 @@ def file_application(body: ApplicationIn, session: DbSession, subject: CurrentSu
 @router.get("/applications/{app_id}", response_model=ApplicationOut, responses=error_responses(NotFound))
 def get_application(app_id: AppId, session: DbSession, subject: CurrentSubject) -> ApplicationOut:
     """One application: the applicant's own, or one in the staff member's area."""
-    return applications.present(applications.get(session, subject, app_id), subject)
+    app = applications.get(session, subject, app_id)
+    applications.audit_personal_read(session, subject, [app])
+    return applications.present(app, subject)
 
 
 def item_out(item: ServiceItem) -> ItemOut:

@@ -95,10 +95,22 @@ def get(session: Session, subject: Subject, app_id: int) -> Application:
 
 
 def desk_queue(session: Session, subject: Subject, states: list[str], limit: int = 100) -> list[Application]:
-    """Applications of the window staff's area, by deadline."""
+    """Applications of the window staff's area, by deadline (the read of their applicants is audited)."""
     if not subject.has(Role.WINDOW):
         raise Forbidden("只有窗口人员可以查看办件", "Only service-window staff may see applications")
-    return repo.listing(session, subject, states, limit)
+    found = repo.listing(session, subject, states, limit)
+    audit_personal_read(session, subject, found)
+    return found
+
+
+def audit_personal_read(session: Session, subject: Subject, shown: list[Application]) -> None:
+    """Log a read that showed applicants' names and phones in clear (Data Security Law: traceable reads)."""
+    read = [a for a in shown if a.applicant_id != subject.id and (a.applicant_name or a.applicant_phone)]
+    if read and catalogue.may_see(subject, "service_applications", "applicant_phone") \
+            and Role.SYSTEM not in subject.roles:
+        audit.record(session, subject, "read_personal_data", "service_application", [a.id for a in read],
+                     areas={a.division_code for a in read if a.division_code})
+        session.commit()
 
 
 def card_of(app: Application) -> CardColor:
