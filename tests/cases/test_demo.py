@@ -74,3 +74,15 @@ def test_demo_is_deterministic_and_seeds_only_an_empty_database(db: Session) -> 
     with pytest.raises(Conflict):
         demo.seed(db, cases=10, seed=11, now=NOW)
     assert len(_cases(db)) == 60
+
+
+def test_a_demo_too_small_to_train_models_still_seeds(db: Session) -> None:
+    from rich.console import Console
+
+    from cityloop.cases.demo.cli import _train_demo_models
+    from cityloop.intel.registry.models import ModelVersion
+
+    console = Console(record=True, width=200)
+    _train_demo_models(console)  # no cases at all: nothing to learn from
+    assert "model not trained" in console.export_text()
+    assert db.query(ModelVersion).count() == 0
