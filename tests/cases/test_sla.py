@@ -84,3 +84,23 @@ def test_holiday_override_extends_deadlines(db, world) -> None:
     forget()
     with_holiday = file_case(db, world.subjects["agent"])
     assert with_holiday.deadline == plain.deadline + timedelta(days=1)
+
+
+def test_a_case_not_signed_for_in_time_reminds_its_unit_once(db, world) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from cityloop.accounts.notifications.models import Notification
+
+    clock.freeze(MONDAY_10)
+    case = file_case(db, world.subjects["agent"])  # auto-dispatched to the street office: 2 working hours to sign
+    assert case.state == "dispatched"
+    assert case.sign_deadline is not None
+    assert sweep(db, case.sign_deadline - timedelta(minutes=1)).sign_reminders == 0
+    assert sweep(db, case.sign_deadline + timedelta(minutes=1)).sign_reminders == 1
+    assert sweep(db, case.sign_deadline + timedelta(hours=3)).sign_reminders == 0
+    assert [e.action for e in events_of(db, case.id)].count("sign_overdue") == 1
+    told = db.scalars(select(Notification.user_id).where(Notification.case_id == case.id,
+                                                         Notification.kind == "urged")).all()
+    assert told == [world.users["street_handler"].id]
+    perform(db, world.subjects["street_handler"], case.id, "sign", ActionIn())
+    assert sweep(db, case.sign_deadline + timedelta(days=1)).sign_reminders == 0

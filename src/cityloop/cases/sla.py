@@ -37,6 +37,7 @@ class SweepReport:
     conflicts: int = 0
     dispatch_urges: int = 0
     dispatch_escalations: int = 0
+    sign_reminders: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,25 @@ class _Sweeper:
             self.report.cards += 1
         if new_card == Card.RED:
             self._urge(case, clock)
+        self._remind_sign_off(case)
+
+    def _remind_sign_off(self, case: Case) -> None:
+        """Once per dispatch, tell the unit a case still waits for its sign-off (签收) past the sign deadline."""
+        due = case.sign_deadline
+        if case.state != State.DISPATCHED or case.signed_at is not None or due is None or self.now <= due:
+            return
+        # A reminder after this deadline passed covers it; a reassignment sets a later deadline, due its own.
+        reminded = repo.last_event_at(self.session, case.id, "sign_overdue")
+        if reminded is not None and reminded > due:
+            return
+        self._event(case, "sign_overdue", {"automatic": True, "unit_id": case.unit_id, "sign_deadline":
+                                           due.isoformat()})
+        if case.unit_id is not None:
+            notify_unit(self.session, case.unit_id, Notice(
+                "urged", f"签收超时：{case.number}「{case.title}」已派至本单位，请尽快签收",
+                f"Sign-off overdue: case {case.number} was dispatched to your unit; please sign for it",
+                case.id, "系统自动"))
+        self.report.sign_reminders += 1
 
     def _urge(self, case: Case, clock: _Clock) -> None:
         late = self._late_workdays(clock.due)
