@@ -51,8 +51,8 @@ def notify_users(session: Session, user_ids: Iterable[int], notice: Notice) -> l
 def notify_unit(session: Session, unit_id: int, notice: Notice) -> list[Notification]:
     """Tell the unit's handlers (or, in a unit without handlers, everyone active in it)."""
     users = repo.active_users_of_unit(session, unit_id)
-    handlers = [u for u in users if UNIT_ROLES & set(u.roles)]
-    return notify_users(session, [u.id for u in handlers or users], notice)
+    handlers = [uid for uid, roles in users if UNIT_ROLES & set(roles)]
+    return notify_users(session, handlers or [uid for uid, _ in users], notice)
 
 
 def inbox(session: Session, subject: Subject, unread_only: bool, offset: int, limit: int

@@ -16,6 +16,11 @@ def template(session: Session, kind: str, lang: str) -> Template | None:
     return session.scalar(select(Template).where(Template.kind == kind, Template.lang == lang))
 
 
+def templates_fingerprint(session: Session) -> tuple[object, ...]:
+    """Changes whenever a template is added or edited (count and newest edit)."""
+    return session.execute(select(func.count(), func.max(Template.updated_at)).select_from(Template)).one()._tuple()
+
+
 def templates(session: Session) -> list[Template]:
     """Every stored template."""
     return list(session.scalars(select(Template).order_by(Template.kind, Template.lang)))
@@ -40,7 +45,10 @@ def opted_out(session: Session, user_id: int | None, phone_index: str | None) ->
     """True when the account or the phone number asked for no SMS."""
     conds = [c for c in (OptOut.user_id == user_id if user_id else None,
                          OptOut.phone_index == phone_index if phone_index else None) if c is not None]
-    return bool(conds) and session.scalar(select(func.count()).where(or_(*conds))) != 0
+    if not conds:
+        return False
+    with session.no_autoflush:  # asked while an intake is half-built: its rows are flushed once, at commit
+        return session.scalar(select(func.count()).where(or_(*conds))) != 0
 
 
 def opt_out_of(session: Session, user_id: int | None, phone_index: str | None) -> OptOut | None:

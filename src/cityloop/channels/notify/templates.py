@@ -14,6 +14,7 @@ from cityloop.channels.notify import repository as repo
 from cityloop.channels.notify.models import Template
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.errors import Forbidden, NotFound, ValidationFailed
+from cityloop.kit.table_cache import TableCache
 
 LANGS = ("zh", "en")
 SEED: dict[str, dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "data" / "templates.yaml")
@@ -43,10 +44,20 @@ def problem(kind: str, text: str) -> tuple[str, str] | None:
     return None
 
 
+def _stored(session: Session) -> dict[tuple[str, str], str]:
+    return {(t.kind, t.lang): t.text for t in repo.templates(session)}
+
+
+# (kind, lang) → the administrators' text: intake renders a notice per case without a query; another node's edit
+# shows within a second through the table fingerprint, this node's at once (`update` invalidates).
+_texts: TableCache[dict[tuple[str, str], str]] = TableCache(repo.templates_fingerprint, _stored)
+
+
 def text_of(session: Session, kind: str, lang: str) -> str:
     """The template in force (the administrators' text, else the seed)."""
-    row = repo.template(session, kind, lang)
-    return row.text if row is not None else str(SEED[kind][lang])
+    with session.no_autoflush:  # a read of settings must not flush the caller's half-built case
+        stored = _texts.get(session).get((kind, lang))
+    return stored if stored is not None else str(SEED[kind][lang])
 
 
 def render(session: Session, kind: str, lang: str, values: dict[str, str]) -> str:
@@ -86,6 +97,7 @@ def update(session: Session, subject: Subject, kind: str, lang: str, text: str) 
     audit.record(session, subject, "update_notify_template", "notify_template", [row.id],
                  {"kind": kind, "lang": lang, "before": before, "after": text})
     session.commit()
+    _texts.invalidate()
     return next(t for t in listing(session, subject) if t["kind"] == kind and t["lang"] == lang)
 
 
