@@ -22,6 +22,7 @@ from cityloop.cases.events import append_system_event
 from cityloop.cases.intake import intake
 from cityloop.cases.schemas import CaseIn
 from cityloop.cases.taxonomy import active_version_id, category_exists
+from cityloop.channels import storm
 from cityloop.channels.iot.models import Alarm, HourlyReading, Reading, Sensor
 from cityloop.config import get_settings
 from cityloop.kit.auth import SYSTEM, Role, Subject
@@ -31,8 +32,6 @@ from cityloop.kit.errors import Forbidden
 COLUMNS = ("device_id", "kind", "metric", "unit", "threshold_high", "lng", "lat")
 KINDS: dict[str, dict[str, str]] = {k: v for k, v in json.loads(
     (Path(__file__).parent / "data" / "kinds.json").read_text(encoding="utf-8")).items() if not k.startswith("_")}
-# A storm appends at most one history event per open alarm in this interval (the count is kept on the alarm).
-NOTE_EVERY = timedelta(minutes=1)
 
 
 @dataclass
@@ -164,10 +163,8 @@ def _continue(session: Session, sensor: Sensor, alarm: Alarm, value: float, ts: 
     elif breached(sensor, value):
         alarm.breaches += 1
         alarm.last_breach_at, alarm.peak = ts, max(alarm.peak, value)
-        if case is not None and utcnow() - alarm.last_noted_at >= NOTE_EVERY:
-            alarm.last_noted_at = utcnow()
-            append_system_event(session, case, "iot_breach", {"value": value, "breaches": alarm.breaches,
-                                                              "peak": alarm.peak})
+        storm.note_if_due(session, alarm, case, "iot_breach", {"value": value, "breaches": alarm.breaches,
+                                                               "peak": alarm.peak})
 
 
 def _open(session: Session, sensor: Sensor, value: float, ts: datetime) -> Alarm | None:

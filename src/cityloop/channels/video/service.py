@@ -12,12 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cityloop.cases import repository as cases_repo
-from cityloop.cases.events import append_system_event
 from cityloop.cases.intake import intake
 from cityloop.cases.models import Case
 from cityloop.cases.schemas import CaseIn
 from cityloop.cases.states import OPEN_STATES
 from cityloop.cases.taxonomy import active_version_id, category_exists
+from cityloop.channels import storm
 from cityloop.channels.video import repository as repo
 from cityloop.channels.video.models import Alarm, Camera
 from cityloop.channels.video.schemas import VideoAlarmIn, VideoAlarmOut
@@ -27,8 +27,6 @@ from cityloop.kit.errors import Forbidden, ValidationFailed
 
 CLASSES: dict[str, dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "data" / "classes.yaml")
                                                     .read_text(encoding="utf-8"))
-# A storm appends at most one history event per open episode in this interval (the count is kept on the alarm).
-NOTE_EVERY = timedelta(minutes=1)
 # How long an episode without its case yet counts as "being filed" (intake takes well under a second).
 FILING_GRACE = timedelta(minutes=5)
 
@@ -121,11 +119,9 @@ def _append(session: Session, alarm: Alarm, data: VideoAlarmIn) -> None:
     alarm.last_at, alarm.last_snapshot_url = max(alarm.last_at, data.time), data.snapshot_url
     alarm.peak_confidence = max(alarm.peak_confidence, data.confidence)
     case = cases_repo.get_case(session, SYSTEM, alarm.case_id) if alarm.case_id else None
-    if case is not None and utcnow() - alarm.last_noted_at >= NOTE_EVERY:
-        alarm.last_noted_at = utcnow()
-        append_system_event(session, case, "video_alarm", {
-            "count": alarm.count, "confidence": data.confidence, "snapshot_url": data.snapshot_url,
-            "time": data.time.isoformat()})
+    storm.note_if_due(session, alarm, case, "video_alarm", {
+        "count": alarm.count, "confidence": data.confidence, "snapshot_url": data.snapshot_url,
+        "time": data.time.isoformat()})
     session.commit()
     session.refresh(alarm)
 
