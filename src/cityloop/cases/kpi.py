@@ -420,17 +420,22 @@ def _dated_statement(subject: Subject, query: KpiQuery, now: datetime, by: By) -
     return select(tallies.c.key, *counts(tallies)).group_by(tallies.c.key).order_by(tallies.c.key)
 
 
+def narrowed(stmt: Select[Any], query: KpiQuery, table: Any) -> Select[Any]:
+    """The query's area, unit, category and channel filters over any table with those columns (cases, rollups)."""
+    if query.division_code:
+        stmt = stmt.where(table.division_code.startswith(query.division_code, autoescape=True))
+    if query.unit_id is not None:
+        stmt = stmt.where(table.unit_id == query.unit_id)
+    if query.category_code:
+        stmt = stmt.where(table.category_code.startswith(query.category_code, autoescape=True))
+    if query.channel:
+        stmt = stmt.where(table.channel == query.channel)
+    return stmt
+
+
 def scoped(subject: Subject, query: KpiQuery, columns: Sequence[Any], period_column: str | None = None) -> Select[Any]:
     """SELECT `columns` over the cases the subject may see, narrowed by the query's filters and period."""
-    stmt = repository.scope_filter(select(*columns).select_from(Case), subject)
-    if query.division_code:
-        stmt = stmt.where(Case.division_code.startswith(query.division_code, autoescape=True))
-    if query.unit_id is not None:
-        stmt = stmt.where(Case.unit_id == query.unit_id)
-    if query.category_code:
-        stmt = stmt.where(Case.category_code.startswith(query.category_code, autoescape=True))
-    if query.channel:
-        stmt = stmt.where(Case.channel == query.channel)
+    stmt = narrowed(repository.scope_filter(select(*columns).select_from(Case), subject), query, Case)
     if period_column is not None:
         return stmt.where(*_in_period(period_column, query))
     if query.start or query.end:

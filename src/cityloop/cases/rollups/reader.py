@@ -58,14 +58,7 @@ def _rollup_sums(subject: Subject, query: kpi.KpiQuery, now: datetime, key: Any 
 
 
 def _filtered(stmt: Select[Any], query: kpi.KpiQuery, r: Any) -> Select[Any]:
-    if query.division_code:
-        stmt = stmt.where(r.division_code.startswith(query.division_code, autoescape=True))
-    if query.unit_id is not None:
-        stmt = stmt.where(r.unit_id == query.unit_id)
-    if query.category_code:
-        stmt = stmt.where(r.category_code.startswith(query.category_code, autoescape=True))
-    if query.channel:
-        stmt = stmt.where(r.channel == query.channel)
+    stmt = kpi.narrowed(stmt, query, r)
     if query.start:
         stmt = stmt.where(r.day >= _day(query.start))
     if query.end:
