@@ -181,9 +181,9 @@ async def _raw_client(conn: tuple[asyncio.StreamReader, asyncio.StreamWriter], r
     return i
 
 
-def _run_raw(base_url: str, requests: list[bytes], load: Load) -> LoadResult:
-    host, port = base_url.split("://", 1)[1].split(":")
-    step = len(requests) // load.clients
+def _run_raw(targets: list[tuple[str, list[bytes]]], load: Load) -> LoadResult:
+    """Client c talks to target c mod len(targets) (one server, or several nodes sharing the load)."""
+    step = len(targets[0][1]) // load.clients
 
     async def main() -> LoadResult:
         warm, warm_budget = LoadResult(), _Budget(load.warmup, None)
@@ -192,13 +192,16 @@ def _run_raw(base_url: str, requests: list[bytes], load: Load) -> LoadResult:
             # Connections open one by one while the earlier ones already load the server: uvicorn's workers
             # share one listening socket and each accepts greedily, so a burst of connects lands on one worker.
             await asyncio.sleep(c * load.stagger)
+            base_url, requests = targets[c % len(targets)]
+            host, port = base_url.split("://", 1)[1].split(":")
             reader, writer = await asyncio.open_connection(host, int(port))
             return reader, writer, await _raw_client((reader, writer), requests, c * step, warm_budget, warm)
 
         conns = await asyncio.gather(*(open_and_warm(c) for c in range(load.clients)))
         out, budget = LoadResult(), _Budget(load.seconds, load.cases)
         cpu0, wall0 = time.process_time(), time.perf_counter()
-        await asyncio.gather(*(_raw_client((r, w), requests, i, budget, out) for r, w, i in conns))
+        await asyncio.gather(*(_raw_client((r, w), targets[c % len(targets)][1], i, budget, out)
+                               for c, (r, w, i) in enumerate(conns)))
         out.wall, out.cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         out.warmup_ops = len(warm.latencies)
         for _r, w, _i in conns:
@@ -258,7 +261,12 @@ def http_phase(base_url: str, token: str, bodies: list[bytes], load: Load, clien
     """Child-process entry: POST intake payloads from `load.clients` concurrent keep-alive connections."""
     if client == "httpx":
         return _run_httpx(base_url, token, bodies, load)
-    return _run_raw(base_url, _http_requests(base_url, token, bodies), load)
+    return _run_raw([(base_url, _http_requests(base_url, token, bodies))], load)
+
+
+def nodes_phase(base_urls: list[str], token: str, bodies: list[bytes], load: Load) -> LoadResult:
+    """Child-process entry: the same load spread over several app nodes (client c → node c mod N)."""
+    return _run_raw([(url, _http_requests(url, token, bodies)) for url in base_urls], load)
 
 
 # Column order of the bare insert; every NOT NULL column of `cases` plus the nullable ones intake fills.
