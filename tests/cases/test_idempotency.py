@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -63,9 +65,8 @@ def test_the_same_key_from_another_user_is_another_request(client: TestClient, w
     assert other.json()["id"] != first.json()["id"]
 
 
-@pytest.fixture
-def paused_intake(world: World) -> Iterator[tuple[threading.Event, threading.Event]]:
-    """The next intake stops inside its work (after claiming its key) until `go` is set; `inside` tells it is there."""
+def _pause(hooks: list[Any]) -> Iterator[tuple[threading.Event, threading.Event]]:
+    """The next intake stops in one of `hooks` until `go` is set; `inside` tells it is there."""
     inside, go = threading.Event(), threading.Event()
 
     def wait(_session: Session, _case: Case) -> dict[str, object]:
@@ -75,20 +76,27 @@ def paused_intake(world: World) -> Iterator[tuple[threading.Event, threading.Eve
         go.wait(timeout=60)
         return {}
 
-    intake_module.screeners.append(wait)
+    hooks.append(wait)
     try:
         yield inside, go
     finally:
         go.set()
-        intake_module.screeners.remove(wait)
+        hooks.remove(wait)
 
 
-def test_a_key_in_flight_is_409_on_postgresql_and_waits_its_turn_on_sqlite(  # type: ignore[no-untyped-def]
-        client: TestClient, world: World, auth, db: Session, paused_intake) -> None:
-    inside, go = paused_intake
-    headers = {**auth("agent"), "Idempotency-Key": "slow-1"}
-    filed: list[int] = []
+@pytest.fixture
+def paused_screening(world: World) -> Iterator[tuple[threading.Event, threading.Event]]:
+    """The next intake stops while screening: it has read and computed, and not yet claimed its key."""
+    yield from _pause(intake_module.screeners)
 
+
+@pytest.fixture
+def paused_writing(world: World) -> Iterator[tuple[threading.Event, threading.Event]]:
+    """The next intake stops inside its transaction, after claiming its key and inserting the case."""
+    yield from _pause(intake_module.on_intake)
+
+
+def _file_in_thread(world: World, filed: list[int]) -> threading.Thread:
     def first() -> None:
         session = get_sessionmaker()()
         try:
@@ -98,21 +106,44 @@ def test_a_key_in_flight_is_409_on_postgresql_and_waits_its_turn_on_sqlite(  # t
 
     thread = threading.Thread(target=first)
     thread.start()
+    return thread
+
+
+def test_screening_holds_no_key_so_a_retry_meanwhile_files_and_the_first_replays(  # type: ignore[no-untyped-def]
+        client: TestClient, world: World, auth, db: Session, paused_screening) -> None:
+    inside, go = paused_screening
+    headers = {**auth("agent"), "Idempotency-Key": "slow-1"}
+    filed: list[int] = []
+    thread = _file_in_thread(world, filed)
     assert inside.wait(timeout=60)
     meanwhile = client.post("/api/v1/cases", json=_payload(), headers=headers)
     go.set()
     thread.join(timeout=60)
-    if db.get_bind().dialect.name == "postgresql":
-        assert meanwhile.status_code == 409
-        assert meanwhile.json()["error"] == "idempotency_key_in_flight"
-    else:
-        # One writer at a time: the retry finished first, and the paused request then replays its case.
-        assert meanwhile.status_code == 201
-        assert filed == [meanwhile.json()["id"]]
+    assert meanwhile.status_code == 201
+    assert filed == [meanwhile.json()["id"]]
+    replay = client.post("/api/v1/cases", json=_payload(), headers=headers)
+    assert replay.json()["id"] == filed[0]
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert _count(db) == 1
+
+
+@pytest.mark.skipif(not os.environ.get("CITYLOOP_TEST_PG_URL"),
+                    reason="SQLite has one writer: the retry would wait for the paused insert, not answer 409")
+def test_a_key_in_flight_is_409_on_postgresql(  # type: ignore[no-untyped-def]
+        client: TestClient, world: World, auth, db: Session, paused_writing) -> None:
+    inside, go = paused_writing
+    headers = {**auth("agent"), "Idempotency-Key": "slow-1"}
+    filed: list[int] = []
+    thread = _file_in_thread(world, filed)
+    assert inside.wait(timeout=60)
+    meanwhile = client.post("/api/v1/cases", json=_payload(), headers=headers)
+    go.set()
+    thread.join(timeout=60)
+    assert meanwhile.status_code == 409
+    assert meanwhile.json()["error"] == "idempotency_key_in_flight"
     replay = client.post("/api/v1/cases", json=_payload(), headers=headers)
     assert replay.status_code == 201
     assert replay.json()["id"] == filed[0]
-    assert replay.headers["Idempotent-Replayed"] == "true"
     assert _count(db) == 1
 
 

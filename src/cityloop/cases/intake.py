@@ -69,9 +69,12 @@ def intake(session: Session, subject: Subject, data: CaseIn, idempotency_key: st
     key = _namespaced(subject, idempotency_key) if idempotency_key else None
     print_ = idempotency.fingerprint(data) if key else ""
     try:
+        # Locating, classifying, routing and screening only read: done before the key is taken, so a concurrent
+        # request with the same key (PostgreSQL waits on the key's unique index) waits for the insert alone.
+        case = _build(session, subject, data, key)
         if key and idempotency.begin(session, key, print_) is not None:
             return _replayed(session, subject, key), False
-        case = _build(session, subject, data, key)
+        session.add(case)
         session.flush()
         if key:
             idempotency.record(session, key, print_, case.id)
@@ -131,6 +134,7 @@ def _namespaced(subject: Subject, key: str) -> str:
 
 
 def _build(session: Session, subject: Subject, data: CaseIn, key: str | None) -> Case:
+    """The case as intake would store it (not yet added to the session): placed, classified, routed, screened."""
     now = utcnow()
     received_at = data.received_at or now
     division_code, grid_code, point, placed = _locate(session, subject, data)
@@ -164,7 +168,6 @@ def _build(session: Session, subject: Subject, data: CaseIn, key: str | None) ->
         _auto_dispatch(case, route.unit_id, cal.add(received_at, route.sign_limit, LimitUnit(route.sign_unit)))
     for screen in screeners:
         case.suggestions = {**case.suggestions, **screen(session, case)}
-    session.add(case)
     return case
 
 
