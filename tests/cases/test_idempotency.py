@@ -96,7 +96,12 @@ def paused_writing(world: World) -> Iterator[tuple[threading.Event, threading.Ev
     yield from _pause(intake_module.on_intake)
 
 
-def _file_in_thread(world: World, filed: list[int]) -> threading.Thread:
+def _race(client: TestClient, world: World, headers: dict[str, str],
+          paused: tuple[threading.Event, threading.Event]) -> tuple[Any, list[int]]:
+    """File in a thread that pauses, send the same key meanwhile, let the first go: (the retry's answer, first's id)."""
+    inside, go = paused
+    filed: list[int] = []
+
     def first() -> None:
         session = get_sessionmaker()()
         try:
@@ -106,19 +111,17 @@ def _file_in_thread(world: World, filed: list[int]) -> threading.Thread:
 
     thread = threading.Thread(target=first)
     thread.start()
-    return thread
-
-
-def test_screening_holds_no_key_so_a_retry_meanwhile_files_and_the_first_replays(  # type: ignore[no-untyped-def]
-        client: TestClient, world: World, auth, db: Session, paused_screening) -> None:
-    inside, go = paused_screening
-    headers = {**auth("agent"), "Idempotency-Key": "slow-1"}
-    filed: list[int] = []
-    thread = _file_in_thread(world, filed)
     assert inside.wait(timeout=60)
     meanwhile = client.post("/api/v1/cases", json=_payload(), headers=headers)
     go.set()
     thread.join(timeout=60)
+    return meanwhile, filed
+
+
+def test_screening_holds_no_key_so_a_retry_meanwhile_files_and_the_first_replays(  # type: ignore[no-untyped-def]
+        client: TestClient, world: World, auth, db: Session, paused_screening) -> None:
+    headers = {**auth("agent"), "Idempotency-Key": "slow-1"}
+    meanwhile, filed = _race(client, world, headers, paused_screening)
     assert meanwhile.status_code == 201
     assert filed == [meanwhile.json()["id"]]
     replay = client.post("/api/v1/cases", json=_payload(), headers=headers)
@@ -131,14 +134,8 @@ def test_screening_holds_no_key_so_a_retry_meanwhile_files_and_the_first_replays
                     reason="SQLite has one writer: the retry would wait for the paused insert, not answer 409")
 def test_a_key_in_flight_is_409_on_postgresql(  # type: ignore[no-untyped-def]
         client: TestClient, world: World, auth, db: Session, paused_writing) -> None:
-    inside, go = paused_writing
     headers = {**auth("agent"), "Idempotency-Key": "slow-1"}
-    filed: list[int] = []
-    thread = _file_in_thread(world, filed)
-    assert inside.wait(timeout=60)
-    meanwhile = client.post("/api/v1/cases", json=_payload(), headers=headers)
-    go.set()
-    thread.join(timeout=60)
+    meanwhile, filed = _race(client, world, headers, paused_writing)
     assert meanwhile.status_code == 409
     assert meanwhile.json()["error"] == "idempotency_key_in_flight"
     replay = client.post("/api/v1/cases", json=_payload(), headers=headers)
