@@ -130,3 +130,10 @@ def _apply(session: Session, subject: Subject, request: ShareRequest, action: st
         keys.revoke(session, request, utcnow())
     session.flush()
     return keys.issue(session, request) if target == RequestState.APPROVED else None
+
+
+def open_actions(session: Session, subject: Subject, request_id: int) -> list[str]:
+    """The actions the subject may take on the request now (the page shows one button each)."""
+    request, resource = _load(session, subject, request_id)
+    state = RequestState(request.state)
+    return [a for a in ACTIONS if (state, a) in TRANSITIONS and rules.may(subject, a, request, resource)]

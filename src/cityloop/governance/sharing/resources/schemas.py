@@ -12,7 +12,7 @@ class ResourceIn(BaseModel):
     title: str = Field(max_length=120)
     title_en: str = Field(default="", max_length=160)
     description: str = Field(default="", max_length=2000)
-    owner_unit_id: int = Field(ge=1, le=2**31 - 1)
+    owner_unit_id: int = Field(ge=0, le=2**31 - 1)
     kind: str = Field(default="api", description="table | view | api")
     source: str = Field(description="cases | service_items | grids | iot_readings")
     update_frequency: str = Field(description="realtime | daily | weekly | monthly | yearly")
