@@ -12,11 +12,12 @@ from cityloop.kit.errors import Forbidden
 
 
 def usage(session: Session, subject: Subject) -> UsageOut:
-    """Administrators see every call; a supervisor sees the calls on their own unit's resources."""
-    if subject.kind != "user" or not subject.has(Role.SUPERVISOR):
+    """Administrators (and the command line) see every call; a supervisor, the calls on their unit's resources."""
+    operator = Role.SYSTEM in subject.roles  # the command line
+    if not operator and (subject.kind != "user" or not subject.has(Role.SUPERVISOR)):
         raise Forbidden("仅管理员和数源单位督办员可查看共享统计", "Only administrators and owner supervisors may "
                         "read sharing statistics")
-    owner = None if Role.ADMIN in subject.roles else (subject.unit_id or -1)
+    owner = None if operator or Role.ADMIN in subject.roles else (subject.unit_id or -1)
     units = resources.unit_names(session)
     codes = {r.id: f"{r.code} {r.title}" for r in resources.all_resources(session)}
 
