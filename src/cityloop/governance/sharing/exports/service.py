@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cityloop.accounts.models import User
 from cityloop.config import get_settings
 from cityloop.governance.sharing import history
+from cityloop.governance.sharing.exports import repository as repo
 from cityloop.governance.sharing.exports.models import ExportApproval
 from cityloop.governance.sharing.exports.schemas import DecisionIn, ExportApprovalOut, ExportRequestIn
 from cityloop.governance.sharing.states import EXPORT_META, ExportState
@@ -56,7 +55,7 @@ def ask(session: Session, subject: Subject, data: ExportRequestIn, lang: str = "
 def decide(session: Session, subject: Subject, approval_id: int, data: DecisionIn,
            lang: str = "zh") -> ExportApprovalOut:
     """Approve (single use, or for a day) or reject a pending request; never one's own."""
-    approval = session.get(ExportApproval, approval_id)
+    approval = repo.by_id(session, approval_id)
     if approval is None or not (may_approve(subject) or approval.requester_id == subject.id):
         raise NotFound("导出审批不存在", "No such export approval", id=approval_id)
     if not may_approve(subject) or approval.requester_id == subject.id:
@@ -79,12 +78,7 @@ def consume(session: Session, subject: Subject, export: str) -> ExportApproval |
     """The subject's valid approval for `export`, marked used when single use (the caller commits)."""
     if subject.kind != "user" or subject.id is None:
         return None
-    stmt = (select(ExportApproval).where(ExportApproval.requester_id == subject.id,
-                                         ExportApproval.export == export,
-                                         ExportApproval.state == ExportState.APPROVED,
-                                         ExportApproval.expires_at > utcnow())
-            .order_by(ExportApproval.id).limit(1).with_for_update())
-    approval = session.scalar(stmt)
+    approval = repo.valid_for(session, subject.id, export, utcnow())
     if approval is None:
         return None
     if approval.single_use:
@@ -98,16 +92,14 @@ def list_approvals(session: Session, subject: Subject, lang: str = "zh") -> list
     """One's own requests; approvers also see everyone's."""
     if subject.kind != "user" or not subject.is_staff:
         raise Forbidden("仅工作人员可查看导出审批", "Only staff may read export approvals")
-    stmt = select(ExportApproval).order_by(ExportApproval.id.desc()).limit(200)
-    if not may_approve(subject):
-        stmt = stmt.where(ExportApproval.requester_id == subject.id)
-    return [present(session, a, lang) for a in session.scalars(stmt)]
+    mine = None if may_approve(subject) else subject.id
+    return [present(session, a, lang) for a in repo.recent(session, mine)]
 
 
 def present(session: Session, approval: ExportApproval, lang: str = "zh") -> ExportApprovalOut:
     """The API and page view of an approval."""
     ids = {approval.requester_id} | ({approval.approver_id} if approval.approver_id else set())
-    names = dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).tuples().all())
+    names = repo.usernames(session, ids)
     return ExportApprovalOut(
         id=approval.id, requester=names.get(approval.requester_id, ""), export=approval.export,
         reason=approval.reason, state=approval.state, state_label=EXPORT_META[approval.state][1 if lang == "en" else 0],
