@@ -39,6 +39,20 @@ def test_bad_resource_reports_every_field_and_writes_nothing(db, share: ShareWor
     assert db.scalar(select(func.count()).select_from(ShareResource)) == before
 
 
+def test_resource_changes_are_in_the_history_and_the_audit_chain(db, share: ShareWorld, client, auth) -> None:
+    from cityloop.audit.models import AuditEntry
+    from cityloop.governance.sharing.history import events
+
+    body = resource_in("cg-cases", share.w.units["chengguan"].id, ["id", "title"]).model_dump()
+    assert client.put("/api/v1/share/resources/cg-cases", json=body, headers=auth("admin")).status_code == 200
+    resource = db.scalar(select(ShareResource).where(ShareResource.code == "cg-cases"))
+    assert resource is not None
+    assert [e.action for e in events(db, "resource", resource.id)] == ["resource_create", "resource_save"]
+    entries = [e for e in db.scalars(select(AuditEntry).where(AuditEntry.object_type == "share_resource"))
+               if e.object_ids == [resource.id]]
+    assert [e.action for e in entries] == ["share_resource_create", "share_resource_save"]
+
+
 def test_only_administrators_edit_and_staff_read(share: ShareWorld, client, auth) -> None:
     body = resource_in("cg-cases", share.w.units["chengguan"].id, ["id"]).model_dump()
     assert client.put("/api/v1/share/resources/cg-cases", json=body, headers=auth("cg_lead")).status_code == 403
