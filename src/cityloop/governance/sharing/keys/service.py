@@ -68,7 +68,7 @@ def check(key: ShareKey, request: ShareRequest, resource: ShareResource, code: s
         raise Unauthorized("共享密钥尚未生效", "The sharing key is not valid yet")
     if resource.code != code:
         raise Forbidden("该密钥未获准访问此资源", "This key is not granted this resource", resource=code)
-    wait = ratelimit.get_limiter().hit(f"key{key.id}", ratelimit.Limit("share", request.rate_per_minute, 60))
+    wait = ratelimit.get_limiter().hit(key.prefix, ratelimit.Limit("share", request.rate_per_minute, 60))
     if wait is not None:
         raise ratelimit.too_many(wait)
 
