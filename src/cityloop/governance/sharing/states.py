@@ -93,3 +93,8 @@ TRANSITIONS: dict[tuple[RequestState, str], RequestState] = {
 }
 FINAL = frozenset({RequestState.REJECTED, RequestState.WITHDRAWN, RequestState.REVOKED})
 ACTIONS = ("approve_owner", "approve_bureau", "reject", "withdraw", "revoke")
+ACTION_META: dict[str, tuple[str, str]] = {
+    "submit": ("提交申请", "Submitted"), "approve_owner": ("数源单位批准", "Approved by the owner"),
+    "approve_bureau": ("数据局复核通过", "Approved by the data bureau"), "reject": ("驳回", "Rejected"),
+    "withdraw": ("撤回", "Withdrawn"), "revoke": ("撤销授权", "Revoked"),
+}

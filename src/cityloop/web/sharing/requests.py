@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from cityloop.governance.sharing.requests import service as requests
 from cityloop.governance.sharing.requests.schemas import RequestIn
 from cityloop.governance.sharing.resources import service as resources
-from cityloop.governance.sharing.states import REQUEST_META
+from cityloop.governance.sharing.states import ACTION_META, REQUEST_META
 from cityloop.kit.auth import Subject
 from cityloop.kit.clock import to_local, utcnow
 from cityloop.kit.deps import DbSession, Lang
@@ -94,7 +94,7 @@ def _detail(request: Request, session: DbSession, subject: Subject, request_id: 
             key: str | None = None, errors: dict[str, str] | None = None, status: int = 200) -> Response:
     out = requests.get_request(session, subject, request_id, lang)
     ctx = {"r": out, "actions": requests.open_actions(session, subject, request_id), "key": key,
-           "errors": errors or {}, "meta": REQUEST_META}
+           "errors": errors or {}, "meta": REQUEST_META, "action_meta": ACTION_META}
     return render(request, "sharing/request.html", ctx, subject, status_code=status)
 
 
