@@ -4,11 +4,14 @@
   sees them in clear, in the same run.
 - Audit chain: 16 threads each appending audited acts (`audit.record`, one transaction each) against 16 threads
   inserting the same rows into the same table without the chain (no head row to lock), in the same run.
+- Sharing: N calls of the shared data API with a scoped key (each checked, rate-counted, logged and audited)
+  against N calls of the same page of cases through a staff session (`GET /api/v1/cases`), through the ASGI app.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import threading
@@ -91,6 +94,70 @@ def audit_rate(world: Any, threads: int, per_thread: int) -> dict[str, Any]:
             "audit_vs_plain_ratio": round(chained_rate / plain_rate, 3)}
 
 
+def _share_key(session: Any, world: Any, cases: int) -> str:
+    """A 城管 resource, `cases` cases routed to 城管局, and an approved key of the 住建局 handler for them."""
+    from datetime import timedelta
+
+    from cityloop.accounts import service as accounts
+    from cityloop.cases.schemas import ActionIn
+    from cityloop.cases.workflow import perform
+    from cityloop.governance.sharing.requests import service as requests
+    from cityloop.governance.sharing.requests.schemas import RequestIn
+    from cityloop.governance.sharing.resources.schemas import ResourceIn
+    from cityloop.governance.sharing.resources.service import save_resource
+    from cityloop.kit.auth import Role
+    from cityloop.kit.clock import to_local, utcnow
+
+    owner = world.units["chengguan"]
+    lead = accounts.subject_for_user(session, accounts.create_user(
+        session, "bench_cg_lead", builders.PASSWORD, [Role.SUPERVISOR], unit=owner))
+    save_resource(session, world.subjects["admin"], ResourceIn(
+        code="bench-cases", title="城管工单", owner_unit_id=owner.id, source="cases", update_frequency="daily",
+        sharing_type="conditional", opening_type="none", fields=["id", "title", "division_code", "state"]))
+    for i in range(cases):
+        case = builders.file_case(session, world.subjects["dispatcher"], title=f"第{i}件井盖缺失",
+                                  category_code="040101")
+        perform(session, world.subjects["dispatcher"], case.id, "dispatch", ActionIn(unit_id=owner.id))
+    today = to_local(utcnow()).date()
+    made = requests.submit(session, world.subjects["zj_handler"], RequestIn(
+        resource_code="bench-cases", purpose="基准测试共享调用", fields=["id", "title", "division_code", "state"],
+        starts_on=today, ends_on=today + timedelta(days=1), rate_per_minute=100_000))
+    key = requests.act(session, lead, made.id, "approve_owner").key
+    assert key is not None
+    return key
+
+
+def share_api(world: Any, calls: int) -> dict[str, Any]:
+    """Calls per second of the shared data API with a scoped key, and of the same page through a staff session."""
+    from fastapi.testclient import TestClient
+
+    from cityloop.app import create_app
+    from cityloop.config import get_settings
+    from cityloop.kit.db import get_sessionmaker
+
+    # The key's rate must not be what is measured: allow far more calls a minute than the run makes.
+    os.environ["CITYLOOP_SHARE_MAX_RATE_PER_MINUTE"] = "100000"
+    get_settings.cache_clear()
+    with get_sessionmaker()() as session:
+        key = _share_key(session, world, 60)
+    with TestClient(create_app()) as client:
+        token = client.post("/api/v1/auth/token", data={"username": "dispatcher", "password": builders.PASSWORD})
+        staff = {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+        def rate(url: str, headers: dict[str, str]) -> float:
+            assert client.get(url, headers=headers).status_code == 200
+            start = time.perf_counter()
+            for _ in range(calls):
+                client.get(url, headers=headers)
+            return calls / (time.perf_counter() - start)
+
+        keyed = rate("/api/v1/share/data/bench-cases?limit=50", {"X-API-Key": key})
+        session_rate = rate("/api/v1/cases?limit=50&order=id", staff)
+    return {"share_calls": calls, "share_key_calls_per_s": round(keyed, 1),
+            "staff_session_calls_per_s": round(session_rate, 1),
+            "share_vs_staff_ratio": round(keyed / session_rate, 3)}
+
+
 def main() -> None:
     """Fresh database, a small world, then both measurements."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -98,6 +165,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--writers", type=int, default=16)
     parser.add_argument("--per-writer", type=int, default=50)
+    parser.add_argument("--share-calls", type=int, default=200)
     args = parser.parse_args()
     with fresh_database(args.database) as url, tempfile.TemporaryDirectory() as tmp:
         migrate(url, Path(tmp) / "var")
@@ -106,7 +174,7 @@ def main() -> None:
         with get_sessionmaker()() as session:
             world = builders.build_world(session, Path(tmp))
         figures = {"backend": args.database, **masking(world, args.repeat),
-                   **audit_rate(world, args.writers, args.per_writer)}
+                   **audit_rate(world, args.writers, args.per_writer), **share_api(world, args.share_calls)}
     emit(figures)
 
 

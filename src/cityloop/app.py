@@ -30,6 +30,7 @@ from cityloop.channels.video.routes import router as video_router
 from cityloop.config import get_settings
 from cityloop.governance.catalogue.routes import router as catalogue_router
 from cityloop.governance.opendata.routes import router as opendata_router
+from cityloop.governance.sharing.routes import router as sharing_router
 from cityloop.gridwork.routes import router as gridwork_router
 from cityloop.intel.alerts.routes import router as alerts_router
 from cityloop.intel.registry.routes import router as intel_router
@@ -258,6 +259,7 @@ def create_app() -> FastAPI:
     app.include_router(services_router)
     app.include_router(opendata_router)
     app.include_router(catalogue_router)
+    app.include_router(sharing_router)
     app.include_router(open311_client_router)
     app.include_router(open311_router)
     app.include_router(notify_router)

@@ -41,6 +41,7 @@ def _mount_optional() -> None:
     from cityloop.governance.backup.cli import backup_command, restore_command
     from cityloop.governance.catalogue.cli import governance_app
     from cityloop.governance.retention import cli as _retention_commands  # noqa: F401  (adds to governance)
+    from cityloop.governance.sharing import cli as _sharing_commands  # noqa: F401  (adds to governance)
     from cityloop.gridwork.points.cli import gridwork_app
     from cityloop.intel.reports.cli import report_app
     from cityloop.kit.keys.cli import keys_app

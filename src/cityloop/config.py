@@ -150,6 +150,17 @@ class Settings(BaseSettings):
     open_data_k: int = Field(
         default=5, ge=2, le=100, description="Smallest count an open dataset publishes (k-anonymity): a cell of "
         "fewer cases is withheld.")
+    share_rate_per_minute: int = Field(
+        default=60, ge=1, description="Calls per minute a sharing key gets when its request names no rate.")
+    share_max_rate_per_minute: int = Field(
+        default=600, ge=1, description="Highest rate (calls per minute) a sharing request may ask for.")
+    share_max_days: int = Field(
+        default=366, ge=1, description="Longest period, in days, a sharing request may cover.")
+    share_page_size: int = Field(
+        default=100, ge=1, le=1000, description="Rows per page of the shared data API when the caller names none.")
+    export_approvers: str = Field(
+        default="", description="Comma-separated usernames of supervisors designated to approve exports of "
+        "personal data in clear (administrators always may).")
     checkin_radius_m: float = Field(
         default=100.0, gt=0, le=5000, description="How far (metres) from a patrol point a GPS check-in may be.")
     checkin_max_age_days: int = Field(

@@ -14,6 +14,10 @@ from cityloop.channels.iot import models as channels_iot_models
 from cityloop.channels.notify import models as channels_notify_models
 from cityloop.channels.open311.client import models as channels_open311_client_models
 from cityloop.channels.video import models as channels_video_models
+from cityloop.governance.sharing.exports import models as governance_export_models
+from cityloop.governance.sharing.keys import models as governance_key_models
+from cityloop.governance.sharing.requests import models as governance_request_models
+from cityloop.governance.sharing.resources import models as governance_resource_models
 from cityloop.gridwork.checkins import models as gridwork_checkin_models
 from cityloop.gridwork.points import models as gridwork_point_models
 from cityloop.gridwork.tasks import models as gridwork_task_models
@@ -37,7 +41,8 @@ __all__ = [
     "accounts_notification_models", "areas_element_models", "areas_grid_models", "areas_models", "audit_models",
     "areas_placement_models", "cases_idempotency_models", "cases_models", "cases_rollup_models", "channels_iot_models",
     "channels_open311_client_models", "channels_notify_models", "channels_video_models",
-    "gridwork_checkin_models", "gridwork_point_models", "gridwork_task_models",
+    "governance_export_models", "governance_key_models", "governance_request_models",
+    "governance_resource_models", "gridwork_checkin_models", "gridwork_point_models", "gridwork_task_models",
     "gridwork_visit_models", "intel_alert_models",
     "intel_registry_models", "kit_key_models", "kit_schedule_models", "policy_match_models", "policy_models",
     "policy_registry_models", "services_application_models",

@@ -28,8 +28,15 @@ def test_supervisor_export_masks_personal_data(as_user: Browser, db: Session, wo
     assert "张*" in text
 
 
-def test_dispatcher_export_shows_personal_data_in_xlsx(as_user: Browser, db: Session, world: World) -> None:
+def test_dispatcher_export_shows_personal_data_in_xlsx_once_approved(as_user: Browser, db: Session,
+                                                                      world: World) -> None:
+    from cityloop.governance.sharing.exports import service as approvals
+    from cityloop.governance.sharing.exports.schemas import DecisionIn, ExportRequestIn
+
     file_case(db, world.subjects["agent"], category_code=None)
+    asked = approvals.ask(db, world.subjects["dispatcher"],
+                          ExportRequestIn(export="dispatch-queue", reason="核对来电人"))
+    approvals.decide(db, world.subjects["admin"], asked.id, DecisionIn(approve=True))
     r = as_user("dispatcher").get("/dispatch/export?fmt=xlsx")
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
     rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
@@ -111,6 +118,8 @@ def test_case_exports_are_audited_and_marked(as_user: Browser, db: Session, worl
     rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
     entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "export")).one()
     assert entry.object_ids == [case.id]
-    assert entry.detail["personal_data_in_clear"] is True
+    assert entry.detail["personal_data_in_clear"] is False  # no approval: masked, and the file says why
+    assert "13812345678" not in rows[1]
+    assert "需经审批" in rows[-2][0]
     assert rows[-1][0].startswith("导出人 dispatcher")
     assert f"CL-{entry.id}" in rows[-1][0]

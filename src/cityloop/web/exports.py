@@ -1,4 +1,4 @@
-"""Exports of any case list to CSV or XLSX; personal data arrives already masked by `cases.service.present`."""
+"""Exports of any case list to CSV or XLSX: personal data in clear only with an approval, always audited."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from cityloop.audit.service import record
 from cityloop.cases.schemas import CaseOut
+from cityloop.governance.sharing.exports.service import consume
 from cityloop.kit.auth import Subject
 from cityloop.kit.clock import utcnow
+from cityloop.kit.masking import mask_id_number, mask_name, mask_phone
 from cityloop.kit.spreadsheet import MEDIA, safe_cell, to_bytes
 from cityloop.web.pages import fmt_dt
 
@@ -52,14 +54,38 @@ def download(header: list[str], rows: list[list[Any]], fmt: str, stem: str) -> R
 
 def cases_download(session: Session, subject: Subject, items: list[CaseOut], fmt: str, stem: str,
                    lang: str) -> Response:
-    """A case list as a file: the export is audited and the file ends with a mark naming who took it and when."""
+    """A case list as a file: the export is audited and the file ends with a mark naming who took it and when.
+
+    Personal data leaves in clear only under an approval for this export (single use, or valid for a day); without
+    one the file is masked and says how to ask for it.
+    """
+    approval = consume(session, subject, stem) if subject.sees_pii else None
+    if approval is None and subject.sees_pii:  # other roles already got masked values from the case service
+        items = [masked_reporter(c) for c in items]
     header, rows = table(items, lang)
     fmt = "xlsx" if fmt == "xlsx" else "csv"
     entry = record(session, subject, "export", "case", [c.id for c in items],
-                   {"format": fmt, "rows": len(items), "personal_data_in_clear": subject.sees_pii, "file": stem})
+                   {"format": fmt, "rows": len(items), "personal_data_in_clear": approval is not None,
+                    "approval": approval.id if approval else None, "file": stem})
     session.commit()
-    mark = watermark(subject, entry.id, lang)
-    return download(header, [*rows, [mark]], fmt, stem)
+    note = [[masked_note(stem, lang)]] if approval is None and subject.sees_pii else []
+    return download(header, [*rows, *note, [watermark(subject, entry.id, lang)]], fmt, stem)
+
+
+def masked_reporter(case: CaseOut) -> CaseOut:
+    """The case with its reporter's name, phone and ID number masked."""
+    reporter = dict(case.reporter)
+    for name, rule in (("name", mask_name), ("phone", mask_phone), ("id_number", mask_id_number)):
+        if name in reporter:
+            reporter[name] = rule(reporter[name])
+    return case.model_copy(update={"reporter": reporter})
+
+
+def masked_note(stem: str, lang: str) -> str:
+    """Why the file is masked, and where to ask for a clear export."""
+    if lang == "en":
+        return f"Personal data masked: a clear export needs an approval, ask at /sharing/exports?export={stem}"
+    return f"个人信息已脱敏：明文导出需经审批，申请地址 /sharing/exports?export={stem}"
 
 
 def watermark(subject: Subject, trace: int, lang: str) -> str:

@@ -23,11 +23,15 @@ from cityloop.web.search import views as views_search
 from cityloop.web.services import admin as views_services_admin
 from cityloop.web.services import directory as views_services_directory
 from cityloop.web.services import views as views_services
+from cityloop.web.sharing import exports as views_sharing_exports
+from cityloop.web.sharing import requests as views_sharing_requests
+from cityloop.web.sharing import views as views_sharing
 from cityloop.web.supervise import views as views_supervise
 
 router = APIRouter(include_in_schema=False)
 for module in (views_auth, views_portal, views_desk, views_dispatch, views_case, views_inbox, views_grid,
                views_supervise, views_cockpit, views_admin, views_notices, views_search,
                views_patrol, views_grid_board, views_services, views_services_directory,
-               views_services_admin, views_opendata, views_governance, views_iot):
+               views_services_admin, views_opendata, views_governance, views_iot, views_sharing,
+               views_sharing_requests, views_sharing_exports):
     router.include_router(module.router)

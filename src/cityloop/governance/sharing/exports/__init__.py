@@ -1,0 +1,1 @@
+"""Approvals to export personal data in clear."""

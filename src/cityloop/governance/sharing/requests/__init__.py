@@ -1,0 +1,1 @@
+"""Sharing requests and their approval workflow."""
