@@ -1,7 +1,7 @@
 """Periodic jobs: one claimed run per job and time slot across every app node
 
 Revision ID: 0034
-Revises: 0030
+Revises: 0033
 Create Date: 2026-12-04 08:20:00
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from cityloop.kit.db import UTCDateTime
 
 revision = "0034"
-down_revision = "0030"
+down_revision = "0033"
 branch_labels = None
 depends_on = None
 
