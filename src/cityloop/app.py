@@ -38,6 +38,8 @@ from cityloop.kit.errors import DomainError, error_headers, http_error_payload
 from cityloop.kit.keys.check import startup_check
 from cityloop.kit.nul_guard import NulGuard
 from cityloop.kit.ratelimit import MemoryLimiter, get_limiter
+from cityloop.policy.fulfilment.routes import router as policy_fulfilment_router
+from cityloop.policy.matching.routes import router as policy_matching_router
 from cityloop.services.routes import router as services_router
 from cityloop.web import pages
 from cityloop.web.headers import SecurityHeaders
@@ -128,6 +130,7 @@ async def _sweeper() -> None:
     from cityloop.cases.tasks import run_sweep
     from cityloop.governance.retention.tasks import run_retention
     from cityloop.intel.tasks import run_scan
+    from cityloop.policy.fulfilment.tasks import run_sweep as run_fulfilment_sweep
     from cityloop.services.tasks import run_sweep as run_service_sweep
 
     while True:
@@ -139,6 +142,10 @@ async def _sweeper() -> None:
             await asyncio.to_thread(run_service_sweep)
         except Exception:  # the loop must survive a bad sweep; the next one retries
             log.exception("services SLA sweep failed")
+        try:
+            await asyncio.to_thread(run_fulfilment_sweep)
+        except Exception:  # the loop must survive a bad sweep; the next one retries
+            log.exception("fulfilment sweep failed")
         try:
             await asyncio.to_thread(run_scan)
         except Exception:  # a failed early-warning scan must not stop the sweep loop
@@ -254,6 +261,8 @@ def create_app() -> FastAPI:
     app.include_router(open311_router)
     app.include_router(notify_router)
     app.include_router(video_router)
+    app.include_router(policy_matching_router)
+    app.include_router(policy_fulfilment_router)
     app.include_router(web_router)
     services_panel.register()
     openapi.install(app)

@@ -22,6 +22,7 @@ from cityloop.intel.alerts import models as intel_alert_models
 from cityloop.intel.registry import models as intel_registry_models
 from cityloop.kit.db import Base
 from cityloop.kit.keys import models as kit_key_models
+from cityloop.policy.fulfilment import models as policy_fulfilment_models
 from cityloop.policy.matching import models as policy_match_models
 from cityloop.policy.policies import models as policy_models
 from cityloop.policy.registry import models as policy_registry_models
@@ -38,7 +39,7 @@ __all__ = [
     "channels_open311_client_models", "channels_notify_models", "channels_video_models",
     "gridwork_checkin_models", "gridwork_point_models", "gridwork_task_models",
     "gridwork_visit_models", "intel_alert_models",
-    "intel_registry_models", "kit_key_models", "policy_match_models", "policy_models",
+    "intel_registry_models", "kit_key_models", "policy_fulfilment_models", "policy_match_models", "policy_models",
     "policy_registry_models", "services_application_models",
     "services_bundle_models", "services_evaluation_models", "services_item_models", "services_place_models",
 ]
