@@ -42,6 +42,7 @@ from cityloop.policy.fulfilment.routes import router as policy_fulfilment_router
 from cityloop.policy.matching.routes import router as policy_matching_router
 from cityloop.services.routes import router as services_router
 from cityloop.web import pages
+from cityloop.web.fulfilment.views import router as fulfilment_pages
 from cityloop.web.headers import SecurityHeaders
 from cityloop.web.router import router as web_router
 from cityloop.web.services import panel as services_panel
@@ -263,6 +264,7 @@ def create_app() -> FastAPI:
     app.include_router(video_router)
     app.include_router(policy_matching_router)
     app.include_router(policy_fulfilment_router)
+    app.include_router(fulfilment_pages)
     app.include_router(web_router)
     services_panel.register()
     openapi.install(app)

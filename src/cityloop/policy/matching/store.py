@@ -28,8 +28,7 @@ def save(session: Session, kind: str, policies: Sequence[Policy], outcomes: Sequ
     changes, drop, add = [], [], []
     for key, o in fresh.items():
         old = stored.get(key)
-        if old is not None and (old[1], old[2], old[3], old[4]) == (o.status, o.failed, o.values,
-                                                                    versions[o.policy_id]):
+        if old is not None and old[1:] == (o.status, o.failed, o.values, versions[o.policy_id], kind):
             continue
         if old is not None:
             drop.append(old[0])
@@ -39,7 +38,7 @@ def save(session: Session, kind: str, policies: Sequence[Policy], outcomes: Sequ
     for key, old in stored.items():
         if key not in fresh:
             drop.append(old[0])
-            changes.append(Change(kind, key[0], key[1], old[1], None, []))
+            changes.append(Change(old[5], key[0], key[1], old[1], None, []))
     for start in range(0, len(drop), BATCH):
         session.execute(delete(PolicyMatch).where(PolicyMatch.id.in_(drop[start:start + BATCH])))
     for start in range(0, len(add), BATCH):
@@ -50,15 +49,18 @@ def save(session: Session, kind: str, policies: Sequence[Policy], outcomes: Sequ
 def _stored(session: Session, kind: str, policy_ids: list[str], subject_ids: Sequence[str] | None
             ) -> dict[tuple[str, str], tuple[Any, ...]]:
     cols = (PolicyMatch.id, PolicyMatch.status, PolicyMatch.failed, PolicyMatch.values, PolicyMatch.policy_version,
-            PolicyMatch.subject_id, PolicyMatch.policy_id)
-    base = select(*cols).where(PolicyMatch.subject_kind == kind, PolicyMatch.policy_id.in_(policy_ids))
+            PolicyMatch.subject_kind, PolicyMatch.subject_id, PolicyMatch.policy_id)
+    base = select(*cols).where(PolicyMatch.policy_id.in_(policy_ids))
+    if subject_ids is not None:
+        # Over the whole registry every row of the policies is in scope: one whose object changed goes too.
+        base = base.where(PolicyMatch.subject_kind == kind)
     found: dict[tuple[str, str], tuple[Any, ...]] = {}
     chunks = [None] if subject_ids is None else [list(subject_ids[i:i + BATCH])
                                                  for i in range(0, len(subject_ids), BATCH)]
     for chunk in chunks:
         stmt = base if chunk is None else base.where(PolicyMatch.subject_id.in_(chunk))
         for row in session.execute(stmt):
-            found[(row[5], row[6])] = tuple(row[:5])
+            found[(row[6], row[7])] = tuple(row[:6])
     return found
 
 
