@@ -40,8 +40,11 @@ from cityloop.kit.keys.check import startup_check
 from cityloop.kit.nul_guard import NulGuard
 from cityloop.kit.ratelimit import MemoryLimiter, get_limiter
 from cityloop.kit.schedule import service as schedule
+from cityloop.policy.fulfilment.routes import router as policy_fulfilment_router
+from cityloop.policy.matching.routes import router as policy_matching_router
 from cityloop.services.routes import router as services_router
 from cityloop.web import pages
+from cityloop.web.fulfilment.views import router as fulfilment_pages
 from cityloop.web.headers import SecurityHeaders
 from cityloop.web.router import router as web_router
 from cityloop.web.services import panel as services_panel
@@ -144,6 +147,7 @@ def register_jobs() -> None:
     from cityloop.channels.open311.client.tasks import run_outbox
     from cityloop.governance.retention.tasks import run_retention
     from cityloop.intel.tasks import run_scan
+    from cityloop.policy.fulfilment.tasks import run_sweep as run_fulfilment_sweep
     from cityloop.services.tasks import run_sweep as run_service_sweep
 
     def sweep_period() -> float:
@@ -158,6 +162,7 @@ def register_jobs() -> None:
                                                                                 run_retention),
                               ("kpi_rollups", rollup_period, run_refresh), ("open311_outbox", rollup_period,
                                                                             run_outbox),
+                              ("policy_fulfilment_sweep", sweep_period, run_fulfilment_sweep),
                               ("job_runs_prune", lambda: 86400.0, schedule.prune)):
         schedule.register(name, period, run)
 
@@ -264,6 +269,9 @@ def create_app() -> FastAPI:
     app.include_router(open311_router)
     app.include_router(notify_router)
     app.include_router(video_router)
+    app.include_router(policy_matching_router)
+    app.include_router(policy_fulfilment_router)
+    app.include_router(fulfilment_pages)
     app.include_router(web_router)
     services_panel.register()
     openapi.install(app)

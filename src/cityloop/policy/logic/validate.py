@@ -43,7 +43,9 @@ def check(rule: Any, attributes: frozenset[str], path: str) -> None:
 
 def _check_var(args: Any, attributes: frozenset[str], path: str) -> None:
     name = args[0] if isinstance(args, list) and args else args
-    if not isinstance(name, str) or name not in attributes:
+    # `extra.<key>` reads the subject's free-form attributes when the object allows them (marker `extra.*`).
+    extra = isinstance(name, str) and "extra.*" in attributes and name.startswith("extra.") and len(name) > 6
+    if not extra and (not isinstance(name, str) or name not in attributes):
         known = ", ".join(sorted(attributes))
         raise RuleError(path, f"未知属性 {name!r}（可用：{known}）", f"unknown attribute {name!r} (known: {known})")
 

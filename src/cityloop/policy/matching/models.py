@@ -20,7 +20,9 @@ class PolicyMatch(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     policy_id: Mapped[str] = mapped_column(ForeignKey("policies.id"))
+    subject_kind: Mapped[str] = mapped_column(String(12), default="enterprise")  # enterprise | person
     subject_id: Mapped[str] = mapped_column(String(40), index=True)
+    policy_version: Mapped[int] = mapped_column(default=1)
     status: Mapped[str] = mapped_column(String(12))  # eligible | near_miss
     passed: Mapped[list[Any]] = mapped_column(default=list)
     failed: Mapped[list[Any]] = mapped_column(default=list)

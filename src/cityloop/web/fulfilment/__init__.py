@@ -1,0 +1,1 @@
+"""免申即享 handler pages: the caller's fulfilment tasks and their next step."""
