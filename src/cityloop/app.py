@@ -38,6 +38,8 @@ from cityloop.kit.errors import DomainError, error_headers, http_error_payload
 from cityloop.kit.keys.check import startup_check
 from cityloop.kit.nul_guard import NulGuard
 from cityloop.kit.ratelimit import MemoryLimiter, get_limiter
+from cityloop.policy.accounts.routes import router as policy_links_router
+from cityloop.policy.portal.routes import router as policy_portal_router
 from cityloop.services.routes import router as services_router
 from cityloop.web import pages
 from cityloop.web.headers import SecurityHeaders
@@ -205,6 +207,7 @@ def register_hooks() -> None:
     from cityloop.intel.classify import suggest
     from cityloop.intel.dedup import live
     from cityloop.intel.registry import corrections
+    from cityloop.policy.notices.service import register as register_policy_notices
     from cityloop.web.grid import board as grid_board
 
     register_locator()
@@ -216,6 +219,7 @@ def register_hooks() -> None:
     grid_board.register()
     register_open311_client()
     register_notify()
+    register_policy_notices()
 
 
 def create_app() -> FastAPI:
@@ -254,6 +258,8 @@ def create_app() -> FastAPI:
     app.include_router(open311_router)
     app.include_router(notify_router)
     app.include_router(video_router)
+    app.include_router(policy_portal_router)
+    app.include_router(policy_links_router)
     app.include_router(web_router)
     services_panel.register()
     openapi.install(app)

@@ -17,6 +17,7 @@ from cityloop.kit.clock import utcnow
 from cityloop.kit.errors import Forbidden, NotFound
 from cityloop.policy.logic import interpret, vector
 from cityloop.policy.logic.validate import variables
+from cityloop.policy.matching import hooks
 from cityloop.policy.matching.models import PolicyMatch
 from cityloop.policy.policies.models import Policy
 from cityloop.policy.registry.models import Enterprise
@@ -103,6 +104,8 @@ def match(session: Session, subject: Subject, policy_id: str | None = None) -> l
 
 
 def _store(session: Session, policy: Policy, registry: Registry, rows: list[Outcome]) -> None:
+    before = {s: st for s, st in session.execute(select(PolicyMatch.subject_id, PolicyMatch.status)
+                                                 .where(PolicyMatch.policy_id == policy.id))}
     session.execute(delete(PolicyMatch).where(PolicyMatch.policy_id == policy.id))
     read = sorted(set().union(*(variables(c["rule"]) for c in policy.criteria)))
     index = {str(s): i for i, s in enumerate(registry.ids)} if rows else {}
@@ -113,6 +116,19 @@ def _store(session: Session, policy: Policy, registry: Registry, rows: list[Outc
               "values": {a: _plain(registry.columns[a][index[o.subject_id]]) for a in read}} for o in rows]
     for start in range(0, len(batch), 10_000):
         session.execute(insert(PolicyMatch), batch[start:start + 10_000])
+    hooks.announce(session, _changes(policy.object, {(k, policy.id): v for k, v in before.items()}, rows))
+
+
+def _changes(kind: str, before: dict[tuple[str, str], str], rows: list[Outcome]) -> list[hooks.Change]:
+    """Standings that differ between the replaced rows and the new outcomes, keyed (subject, policy)."""
+    after = {(o.subject_id, o.policy_id): o for o in rows}
+    out = []
+    for key in sorted(set(before) | set(after)):
+        o = after.get(key)
+        now = ("eligible" if o.eligible else "near_miss") if o else None
+        if before.get(key) != now:
+            out.append(hooks.Change(kind, key[0], key[1], before.get(key), now, list(o.failed) if o else []))
+    return out
 
 
 def _plain(value: Any) -> Any:
@@ -125,6 +141,8 @@ def match_one(session: Session, uscc: str) -> list[Outcome]:
     if enterprise is None:
         raise NotFound("企业不存在", "No such enterprise")
     record = {name: getattr(enterprise, name) for name in ATTRIBUTES}
+    before = {(uscc, p): st for p, st in session.execute(select(PolicyMatch.policy_id, PolicyMatch.status)
+                                                         .where(PolicyMatch.subject_id == uscc))}
     session.execute(delete(PolicyMatch).where(PolicyMatch.subject_id == uscc))
     found = []
     for policy in session.scalars(select(Policy).where(Policy.is_active.is_(True), Policy.object == "enterprise")):
@@ -135,5 +153,6 @@ def match_one(session: Session, uscc: str) -> list[Outcome]:
             session.add(PolicyMatch(policy_id=policy.id, subject_id=uscc, status="near_miss" if failed else "eligible",
                                     passed=[c["label"] for c in policy.criteria if c["label"] not in failed],
                                     failed=failed, values={a: record[a] for a in sorted(read)}))
+    hooks.announce(session, _changes("enterprise", before, found))
     session.commit()
     return found
