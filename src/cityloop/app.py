@@ -39,10 +39,13 @@ from cityloop.kit.keys.check import startup_check
 from cityloop.kit.nul_guard import NulGuard
 from cityloop.kit.ratelimit import MemoryLimiter, get_limiter
 from cityloop.policy.accounts.routes import router as policy_links_router
+from cityloop.policy.admin.routes import router as policy_admin_router
+from cityloop.policy.dashboard.routes import router as policy_dashboard_router
 from cityloop.policy.portal.routes import router as policy_portal_router
 from cityloop.services.routes import router as services_router
 from cityloop.web import pages
 from cityloop.web.headers import SecurityHeaders
+from cityloop.web.policy import dashboard as policy_panel
 from cityloop.web.router import router as web_router
 from cityloop.web.services import panel as services_panel
 
@@ -260,8 +263,11 @@ def create_app() -> FastAPI:
     app.include_router(video_router)
     app.include_router(policy_portal_router)
     app.include_router(policy_links_router)
+    app.include_router(policy_admin_router)
+    app.include_router(policy_dashboard_router)
     app.include_router(web_router)
     services_panel.register()
+    policy_panel.register()
     openapi.install(app)
     register_hooks()
     return app

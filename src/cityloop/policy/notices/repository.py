@@ -31,7 +31,8 @@ def existing(session: Session, keys: set[Key]) -> set[Key]:
 def add_all(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert notices in batches."""
     for start in range(0, len(rows), 5000):
-        session.execute(insert(PolicyNotice), rows[start:start + 5000])
+        # Core insert on the table: tens of thousands of notices at a demo or a first match, no ORM bookkeeping.
+        session.execute(insert(PolicyNotice.__table__), rows[start:start + 5000])
 
 
 def of_subject(session: Session, kind: str, subject_id: str, limit: int = 100) -> list[PolicyNotice]:
