@@ -38,7 +38,8 @@ CASES = [
     ({">=": [{"max": [EMP, 3]}, 5]}, "max(员工人数, 3) ≥ 5", "max(employees, 3) ≥ 5"),
     ({">=": [{"min": [EMP, 3]}, 5]}, "min(员工人数, 3) ≥ 5", "min(employees, 3) ≥ 5"),
     ({"if": [{">": [EMP, 50]}, {">=": [{"var": "revenue"}, 1000]}, True]},
-     "如果员工人数 > 50，则营业收入（万元） ≥ 1000，否则是", "if employees > 50 then revenue (10k yuan) ≥ 1000 else yes"),
+     "如果员工人数 > 50，则营业收入（万元） ≥ 1000，否则是",
+     "if employees > 50 then revenue (10k yuan) ≥ 1000 else yes"),
 ]
 
 

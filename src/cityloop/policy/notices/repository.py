@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from cityloop.policy.notices.models import PolicyNotice
 
-Key = tuple[str, str, str, str]  # subject kind, subject id, policy id, status
+Key = tuple[str, str, str, str]
+NOTICES = Table("policy_notices", PolicyNotice.metadata)  # subject kind, subject id, policy id, status
 
 
 def existing(session: Session, keys: set[Key]) -> set[Key]:
@@ -32,7 +33,7 @@ def add_all(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert notices in batches."""
     for start in range(0, len(rows), 5000):
         # Core insert on the table: tens of thousands of notices at a demo or a first match, no ORM bookkeeping.
-        session.execute(insert(PolicyNotice.__table__), rows[start:start + 5000])
+        session.execute(insert(NOTICES), rows[start:start + 5000])
 
 
 def of_subject(session: Session, kind: str, subject_id: str, limit: int = 100) -> list[PolicyNotice]:
