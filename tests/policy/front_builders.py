@@ -55,7 +55,10 @@ def firm(session: Session, username: str, uscc: str, phone: str | None = None) -
 
 
 def city(session: Session) -> None:
-    """Enterprises, policies and a match."""
+    """Enterprises, policies and a match (with the notices listener, as the app and CLI register it)."""
+    from cityloop.policy.notices import service as notices
+
+    notices.register()
     enterprises(session)
     import_policies(session)
     matching.match(session, SYSTEM)

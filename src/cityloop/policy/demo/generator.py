@@ -35,12 +35,13 @@ def enterprises(n: int, divisions: list[str], this_year: int, seed: int = 42) ->
     names = SHAPE["names"]
     brands = rng.choice(names["brands"], size=n)
     rows = []
+    seen: dict[str, int] = {}
     for i in range(n):
         sec = str(section[i])
         division = str(where[i])
         rows.append({
             "uscc": code("92" if scale[i] == "micro" and i % 3 == 0 else "91", division[:6], seed * 1_000_003 + i),
-            "name": f"杭州{brands[i]}{names['trades'][sec]}有限公司{_suffix(i)}",
+            "name": _unique(f"杭州{brands[i]}{names['trades'][sec]}有限公司", seen),
             "industry": sec + str(rng.choice(SHAPE["sections"][sec][1])), "scale": str(scale[i]),
             "registered_year": int(years[i]), "division_code": division, "employees": int(employees[i]),
             "revenue": float(revenue[i]), "tax_credit": str(credit[i]), "high_tech": bool(high_tech[i]),
@@ -48,9 +49,10 @@ def enterprises(n: int, divisions: list[str], this_year: int, seed: int = 42) ->
     return rows
 
 
-def _suffix(i: int) -> str:
-    # Brand × trade repeats in a city of 30,000 firms; a branch-style number keeps every name unique.
-    return "" if i < 600 else f"（{i}）"
+def _unique(name: str, seen: dict[str, int]) -> str:
+    # Brand × trade repeats in a city of 30,000 firms; a number keeps every registered name unique, as it must be.
+    seen[name] = seen.get(name, 0) + 1
+    return name if seen[name] == 1 else f"{name[:-4]}{seen[name]}号{name[-4:]}"
 
 
 def _by_scale(rng: np.random.Generator, scale: NDArray[Any], field: str) -> NDArray[np.float64]:
