@@ -112,3 +112,18 @@ def test_dashboard_page_and_cockpit_panel(world, db, browser_as) -> None:
     data = c.get("/cockpit/data").json()
     assert data["policy"] == {"eligible": 4, "near_miss": 1, "notified": 5, "paid": 0}
     assert browser_as("handler").get("/policy/dashboard").status_code == 403
+
+
+def test_a_linked_citizen_finds_the_policies_link_and_unread_count_on_the_portal(world, db, browser_as) -> None:
+    from cityloop.kit.auth import SYSTEM
+    from cityloop.policy.accounts import service as links
+    from cityloop.policy.matching import hooks
+
+    city(db)
+    links.link_user(db, SYSTEM, world.users["citizen"].id, "person", "P-0001")
+    hooks.announce(db, [hooks.Change("person", "P-0001", "P-HT", None, "eligible")])
+    db.commit()
+    c = browser_as("citizen")
+    assert 'id="my-policies-link"' in c.get("/portal").text
+    assert 'data-unread="1"' in c.get("/my/policies/badge").text
+    assert browser_as("leader").get("/my/policies/badge").status_code == 403

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.db import MAX_ID
@@ -26,6 +26,13 @@ def mine(request: Request, session: DbSession, subject: Public, lang: Lang) -> R
     ctx = {"mine": portal.mine(session, subject, lang),
            "notices": [present(n, lang) for n in notices.inbox(session, subject).notices]}
     return render(request, "policy/mine.html", ctx, subject)
+
+
+@router.get("/my/policies/badge")
+def badge(session: DbSession, subject: Public) -> Response:
+    """The unread count of the caller's policy notices as a fragment (the portal's link polls it)."""
+    count = notices.unread(session, subject)
+    return HTMLResponse(f'<span class="badge" data-unread="{count}">{count}</span>' if count else "")
 
 
 @router.post("/my/policies/notices/{notice_id}/read")
