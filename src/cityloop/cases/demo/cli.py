@@ -43,7 +43,7 @@ def seed_command(
     console.print(f"{summary.divisions} divisions, {summary.units} units, {summary.users} users, "
                   f"{summary.cases} cases in {summary.seconds} s")
     if not if_empty:  # ./run passes --if-empty and prints the logins itself afterwards
-        _print_logins(console, [(u.username, u.role, u.unit) for u in summary.logins], summary.password)
+        print_logins()  # from the database: the policy demo's `firm` joins the city's users
 
 
 def _train_demo_models(console: Console) -> None:
@@ -104,9 +104,9 @@ def _states_table(by_state: dict[str, int]) -> Table:
 
 def _print_logins(console: Console, rows: list[tuple[str, str, str]], password: str,
                   all_users: bool = False) -> None:
-    from cityloop.cases.demo.seed import ROLE_USERS, role_label
+    from cityloop.cases.demo.seed import SHOWN_USERS, role_label
 
-    shown = rows if all_users else [r for r in rows if r[0] in ROLE_USERS]
+    shown = rows if all_users else [r for r in rows if r[0] in SHOWN_USERS]
     table = Table(title="Demo logins / 演示账号")
     for column in ("Username", "Role", "Unit", "Password"):
         table.add_column(column)
