@@ -127,3 +127,25 @@ def test_a_linked_citizen_finds_the_policies_link_and_unread_count_on_the_portal
     assert 'id="my-policies-link"' in c.get("/portal").text
     assert 'data-unread="1"' in c.get("/my/policies/badge").text
     assert browser_as("leader").get("/my/policies/badge").status_code == 403
+
+
+def test_the_admin_links_a_firm_account_from_the_page(world, db, browser_as) -> None:
+    from cityloop.accounts import service as accounts
+    from cityloop.kit.auth import Role
+
+    city(db)
+    accounts.create_user(db, "newfirm", PASSWORD, [Role.FIRM])
+    db.commit()
+    c = browser_as("admin")
+    bad = c.post("/admin/policies/links", data={"csrf_token": token(c), "username": "nobody",
+                                                "subject_kind": "enterprise", "subject_id": A})
+    assert bad.status_code == 422 and "用户不存在" in bad.text
+    ok = c.post("/admin/policies/links", data={"csrf_token": token(c), "username": "newfirm",
+                                               "subject_kind": "enterprise", "subject_id": A, "phone": ""},
+                follow_redirects=False)
+    assert ok.status_code == 303
+    assert "高新技术企业奖励" in browser_as("newfirm").get("/my/policies").text
+    leader = browser_as("leader")
+    refused = leader.post("/admin/policies/links", data={"csrf_token": token(leader), "username": "newfirm",
+                                                         "subject_kind": "enterprise", "subject_id": B})
+    assert refused.status_code == 403

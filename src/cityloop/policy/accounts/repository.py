@@ -30,6 +30,11 @@ def user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 
 
+def user_by_name(session: Session, username: str) -> User | None:
+    """A user by username."""
+    return session.scalar(select(User).where(User.username == username))
+
+
 def enterprise(session: Session, uscc: str) -> Enterprise | None:
     """An enterprise of the registry by its credit code."""
     return session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))

@@ -66,6 +66,16 @@ def link_user(session: Session, subject: Subject, user_id: int, subject_kind: st
     return _view(session, subject, link, user.username)
 
 
+def link_username(session: Session, subject: Subject, username: str, subject_kind: str, subject_id: str,
+                  phone: str | None = None) -> LinkView:
+    """`link_user` by username (the admin page's form)."""
+    _admin(subject)
+    user = repo.user_by_name(session, username.strip())
+    if user is None:
+        raise ValidationFailed({"username": ("用户不存在", "No such user")})
+    return link_user(session, subject, user.id, subject_kind, subject_id, phone or None)
+
+
 def _check(session: Session, roles: list[str], kind: str, subject_id: str, phone: str | None) -> None:
     errors: dict[str, tuple[str, str]] = {}
     wanted = {KIND_OF_ROLE[Role(r)] for r in roles if r in {Role.FIRM, Role.CITIZEN}}

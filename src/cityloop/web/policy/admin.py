@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.deps import DbSession, Lang
 from cityloop.kit.errors import ValidationFailed
+from cityloop.policy.accounts import service as links
 from cityloop.policy.admin import service
 from cityloop.web import forms
 from cityloop.web.pages import PageRoute, field_errors, render
@@ -46,6 +47,20 @@ def import_policies(request: Request, session: DbSession, subject: Admin, form: 
         return render(request, "policy/admin_list.html", ctx, subject, status_code=422)
     done = ",".join(report.created + report.updated)
     return RedirectResponse(f"/admin/policies?done={done[:180]}", status_code=303)
+
+
+@router.post("/admin/policies/links")
+def link(request: Request, session: DbSession, subject: Admin, form: forms.Form, lang: Lang) -> Response:
+    """Tie a firm (or citizen) account to its enterprise (or person)."""
+    v = forms.fields(form)
+    try:
+        done = links.link_username(session, subject, v.get("username", ""), v.get("subject_kind", "enterprise"),
+                                   v.get("subject_id", ""), v.get("phone", ""))
+    except ValidationFailed as exc:
+        session.rollback()
+        ctx = {"rows": service.overview(session, subject), "errors": field_errors(exc, lang), "done": ""}
+        return render(request, "policy/admin_list.html", ctx, subject, status_code=422)
+    return RedirectResponse(f"/admin/policies?done={done.username}→{done.subject_id}", status_code=303)
 
 
 @router.get("/admin/policies/{policy_id}")
