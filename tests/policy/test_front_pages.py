@@ -139,7 +139,8 @@ def test_the_admin_links_a_firm_account_from_the_page(world, db, browser_as) -> 
     c = browser_as("admin")
     bad = c.post("/admin/policies/links", data={"csrf_token": token(c), "username": "nobody",
                                                 "subject_kind": "enterprise", "subject_id": A})
-    assert bad.status_code == 422 and "用户不存在" in bad.text
+    assert bad.status_code == 422
+    assert "用户不存在" in bad.text
     ok = c.post("/admin/policies/links", data={"csrf_token": token(c), "username": "newfirm",
                                                "subject_kind": "enterprise", "subject_id": A, "phone": ""},
                 follow_redirects=False)
