@@ -117,3 +117,11 @@ def test_an_import_with_a_bad_node_writes_nothing(world, db) -> None:
         admin.import_file(db, world.subjects["admin"], json.dumps(bad).encode())
     assert "[3].criteria[0].rule.>=[0].var" in refused.value.fields
     assert db.scalar(select(Policy).where(Policy.id == "P-BAD")) is None
+
+
+@pytest.mark.parametrize("rule", [{"min": []}, {"!": []}])
+def test_a_preview_of_criteria_that_cannot_be_computed_is_refused(world, db, rule) -> None:
+    city(db)
+    with pytest.raises(ValidationFailed) as refused:
+        admin.preview(db, world.subjects["admin"], "enterprise", [{"label": "x", "rule": rule}])
+    assert list(refused.value.fields) == ["criteria"]

@@ -103,7 +103,11 @@ def preview(session: Session, subject: Subject, obj: str, criteria: Any) -> Prev
     n = registry.size
     if n == 0:
         return Preview(0, 0, 0)
-    passes = np.vstack([vector.evaluate(c["rule"], registry.columns, n) for c in criteria]).sum(axis=0)
+    try:
+        passes = np.vstack([vector.evaluate(c["rule"], registry.columns, n) for c in criteria]).sum(axis=0)
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        # The checker accepts a few degenerate nodes ({"min": []}, {"!": []}) the evaluator cannot compute.
+        raise ValidationFailed({"criteria": ("条件无法计算", f"the criteria cannot be evaluated: {exc}")}) from None
     k = len(criteria)
     return Preview(int((passes == k).sum()), int((passes == k - 1).sum()), n)
 
