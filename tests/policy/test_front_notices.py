@@ -111,3 +111,17 @@ def test_inbox_of_staff_is_refused(world, db) -> None:
 
     with pytest.raises(Forbidden):
         notices.inbox(db, world.subjects["leader"])
+
+
+def test_a_changed_enterprise_rematched_alone_is_told_of_its_new_standing(db) -> None:
+    from front_builders import HEADER
+
+    from cityloop.policy.registry import service as registry
+
+    city(db)
+    grown = HEADER + f"{B},小馆,H62,micro,2020,330106001,12,80,B,false,0\n"
+    registry.import_enterprises(db, SYSTEM, grown.encode(), "e.csv")
+    matching.match_one(db, B)
+    assert {(p, s) for sid, p, s in _notices(db) if sid == B} == {("P-JOBS", "near_miss"), ("P-JOBS", "eligible")}
+    matching.match_one(db, B)
+    assert len([n for n in _notices(db) if n[0] == B]) == 2

@@ -150,3 +150,9 @@ def test_the_admin_links_a_firm_account_from_the_page(world, db, browser_as) -> 
     refused = leader.post("/admin/policies/links", data={"csrf_token": token(leader), "username": "newfirm",
                                                          "subject_kind": "enterprise", "subject_id": B})
     assert refused.status_code == 403
+
+
+def test_an_administrator_opening_my_policies_is_sent_to_the_editor(world, db, browser_as) -> None:
+    page = browser_as("admin").get("/my/policies")
+    assert page.status_code == 200
+    assert 'href="/admin/policies"' in page.text

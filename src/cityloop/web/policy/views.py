@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from cityloop.kit.auth import Role, Subject
+from cityloop.kit.auth import PUBLIC_ROLES, Role, Subject
 from cityloop.kit.db import MAX_ID
 from cityloop.kit.deps import DbSession, Lang
 from cityloop.policy.notices import service as notices
@@ -23,6 +23,10 @@ Public = Annotated[Subject, Depends(require(Role.FIRM, Role.CITIZEN))]
 @router.get("/my/policies")
 def mine(request: Request, session: DbSession, subject: Public, lang: Lang) -> Response:
     """Eligible policies with the reasons, near-misses with what is missing, and the notices."""
+    if not subject.roles & PUBLIC_ROLES:
+        # Administrators hold every role and so reach the menu entry; they have no policies of their own.
+        return render(request, "policy/mine.html", {"mine": portal.Mine(linked=False), "notices": [],
+                                                    "staff": True}, subject)
     ctx = {"mine": portal.mine(session, subject, lang),
            "notices": [present(n, lang) for n in notices.inbox(session, subject).notices]}
     return render(request, "policy/mine.html", ctx, subject)
