@@ -76,3 +76,31 @@ def test_a_firm_sees_its_policies_with_reasons_on_a_phone(browser: Any, server: 
         assert not tab.errors, tab.errors
     finally:
         tab.close()
+
+
+def test_the_editor_previews_while_criteria_change(browser: Any, server: dict[str, Any]) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    tab = Tab(browser, server, viewport={"width": 1366, "height": 900})
+    try:
+        tab.login("admin")
+        page = tab.page
+        page.goto("/admin/policies/HZ-2026-WG01")
+        expect(page.locator("[data-preview=total]")).to_have_text("600")
+        before = int(page.inner_text("[data-preview=eligible]"))
+        assert before == int(page.inner_text(".preview-figures div:first-child strong"))
+        criteria = json.loads(page.input_value("#f-criteria"))
+        criteria[0]["rule"][">="][1] = 1000  # 参保职工不少于 1000 人: fewer firms
+        page.fill("#f-criteria", json.dumps(criteria, ensure_ascii=False))
+        expect(page.locator("[data-preview=eligible]")).not_to_have_text(str(before))
+        assert int(page.inner_text("[data-preview=eligible]")) < before
+        page.fill("#f-criteria", '[{"label": "x", "rule": {"var": "staff"}}]')
+        expect(page.locator("#preview-status")).to_contain_text("staff")
+        tab.shot("policy-editor-1366")
+        tab.login("leader")
+        page.goto("/cockpit")
+        expect(page.locator("#policy-panel [data-figure=eligible]")).not_to_have_text("–")
+        assert int(page.inner_text("#policy-panel [data-figure=notified]")) > 0
+        assert not [e for e in tab.errors if "preview" not in e and "422" not in e], tab.errors
+    finally:
+        tab.close()
