@@ -1,7 +1,7 @@
 """一网共享: data resources, sharing requests and their history, scoped keys, their usage, export approvals
 
 Revision ID: 0033
-Revises: 0031
+Revises: 0032
 Create Date: 2026-12-04 08:00:52.530969
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from cityloop.kit.db import UTCDateTime
 from cityloop.kit.migration_ops import append_only
 
 revision = "0033"
-down_revision = "0031"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 

@@ -40,12 +40,17 @@ from cityloop.kit.keys.check import startup_check
 from cityloop.kit.nul_guard import NulGuard
 from cityloop.kit.ratelimit import MemoryLimiter, get_limiter
 from cityloop.kit.schedule import service as schedule
+from cityloop.policy.accounts.routes import router as policy_links_router
+from cityloop.policy.admin.routes import router as policy_admin_router
+from cityloop.policy.dashboard.routes import router as policy_dashboard_router
 from cityloop.policy.fulfilment.routes import router as policy_fulfilment_router
 from cityloop.policy.matching.routes import router as policy_matching_router
+from cityloop.policy.portal.routes import router as policy_portal_router
 from cityloop.services.routes import router as services_router
 from cityloop.web import pages
 from cityloop.web.fulfilment.views import router as fulfilment_pages
 from cityloop.web.headers import SecurityHeaders
+from cityloop.web.policy import dashboard as policy_panel
 from cityloop.web.router import router as web_router
 from cityloop.web.services import panel as services_panel
 
@@ -219,6 +224,7 @@ def register_hooks() -> None:
     from cityloop.intel.classify import suggest
     from cityloop.intel.dedup import live
     from cityloop.intel.registry import corrections
+    from cityloop.policy.notices.service import register as register_policy_notices
     from cityloop.web.grid import board as grid_board
 
     register_locator()
@@ -230,6 +236,7 @@ def register_hooks() -> None:
     grid_board.register()
     register_open311_client()
     register_notify()
+    register_policy_notices()
 
 
 def create_app() -> FastAPI:
@@ -272,8 +279,13 @@ def create_app() -> FastAPI:
     app.include_router(policy_matching_router)
     app.include_router(policy_fulfilment_router)
     app.include_router(fulfilment_pages)
+    app.include_router(policy_portal_router)
+    app.include_router(policy_links_router)
+    app.include_router(policy_admin_router)
+    app.include_router(policy_dashboard_router)
     app.include_router(web_router)
     services_panel.register()
+    policy_panel.register()
     openapi.install(app)
     register_hooks()
     return app

@@ -27,8 +27,10 @@ from cityloop.intel.registry import models as intel_registry_models
 from cityloop.kit.db import Base
 from cityloop.kit.keys import models as kit_key_models
 from cityloop.kit.schedule import models as kit_schedule_models
+from cityloop.policy.accounts import models as policy_account_models
 from cityloop.policy.fulfilment import models as policy_fulfilment_models
 from cityloop.policy.matching import models as policy_match_models
+from cityloop.policy.notices import models as policy_notice_models
 from cityloop.policy.policies import models as policy_models
 from cityloop.policy.registry import models as policy_registry_models
 from cityloop.services.applications import models as services_application_models
@@ -45,8 +47,8 @@ __all__ = [
     "governance_export_models", "governance_key_models", "governance_request_models",
     "governance_resource_models", "gridwork_checkin_models", "gridwork_point_models", "gridwork_task_models",
     "gridwork_visit_models", "intel_alert_models",
-    "intel_registry_models", "kit_key_models", "kit_schedule_models", "policy_fulfilment_models",
-    "policy_match_models", "policy_models",
+    "intel_registry_models", "kit_key_models", "kit_schedule_models", "policy_account_models",
+    "policy_fulfilment_models", "policy_match_models", "policy_models", "policy_notice_models",
     "policy_registry_models", "services_application_models",
     "services_bundle_models", "services_evaluation_models", "services_item_models", "services_place_models",
 ]

@@ -19,7 +19,7 @@ from cityloop.cases.states import (
     STATE_META,
     TRANSITIONS,
 )
-from cityloop.kit.auth import Role, Subject
+from cityloop.kit.auth import PUBLIC_ROLES, Role, Subject
 from cityloop.kit.errors import Forbidden, NotFound
 
 
@@ -61,7 +61,7 @@ def delete_override(session: Session, subject: Subject, day: date) -> None:
 
 def taxonomy_tree(session: Session, subject: Subject, version_id: int | None = None) -> dict[str, Any]:
     """Categories of a version (default: active) as a tree, with each leaf's rules."""
-    require(subject, *(r for r in Role if r is not Role.CITIZEN))
+    require(subject, *(r for r in Role if r not in PUBLIC_ROLES))
     version = repo.active_version(session) if version_id is None else None
     vid = version_id or (version.id if version else None)
     if vid is None:

@@ -18,6 +18,7 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     LEADER = "leader"
     ADMIN = "admin"
+    FIRM = "firm"
     SYSTEM = "system"
 
 
@@ -31,9 +32,12 @@ ROLE_LABELS: dict[Role, tuple[str, str]] = {
     Role.SUPERVISOR: ("督办员", "Supervisor"),
     Role.LEADER: ("领导", "Leader"),
     Role.ADMIN: ("管理员", "Administrator"),
+    Role.FIRM: ("企业", "Firm"),
     Role.SYSTEM: ("系统", "System"),
 }
 
+# Accounts of the public: citizens and legal persons (法人账号), never staff.
+PUBLIC_ROLES = frozenset({Role.CITIZEN, Role.FIRM})
 # Roles allowed to read personal data (name, phone, ID) in clear.
 PII_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.HANDLER, Role.WINDOW, Role.ADMIN, Role.SYSTEM})
 
@@ -60,8 +64,8 @@ class Subject:
 
     @property
     def is_staff(self) -> bool:
-        """Anyone but a plain citizen."""
-        return bool(self.roles - {Role.CITIZEN})
+        """Anyone but a plain citizen or a firm (法人账号): those see only what concerns themselves."""
+        return bool(self.roles - PUBLIC_ROLES)
 
     @property
     def sees_pii(self) -> bool:

@@ -39,12 +39,13 @@ CONSOLES: list[tuple[str, frozenset[Role], str, str]] = [
     ("/supervise", frozenset({Role.SUPERVISOR}), "督办", "Supervision"),
     ("/cockpit", frozenset({Role.LEADER, Role.SUPERVISOR}), "驾驶舱", "Cockpit"),
     ("/admin", frozenset({Role.ADMIN}), "系统管理", "Admin"),
+    ("/my/policies", frozenset({Role.FIRM}), "可享政策", "My policies"),
 ]
 # The page a user lands on after login, by their main (first listed) role.
 HOME_OF_ROLE: dict[str, str] = {
     "citizen": "/portal", "agent": "/desk", "dispatcher": "/dispatch", "handler": "/inbox",
     "grid_worker": "/grid", "window": "/services/desk",
-    "supervisor": "/supervise", "leader": "/cockpit", "admin": "/admin",
+    "supervisor": "/supervise", "leader": "/cockpit", "admin": "/admin", "firm": "/my/policies",
 }
 
 

@@ -18,6 +18,9 @@ from cityloop.web.inbox import views as views_inbox
 from cityloop.web.iot import views as views_iot
 from cityloop.web.notices import views as views_notices
 from cityloop.web.opendata import views as views_opendata
+from cityloop.web.policy import admin as views_policy_admin
+from cityloop.web.policy import dashboard as views_policy_dashboard
+from cityloop.web.policy import views as views_policy
 from cityloop.web.portal import views as views_portal
 from cityloop.web.search import views as views_search
 from cityloop.web.services import admin as views_services_admin
@@ -33,5 +36,6 @@ for module in (views_auth, views_portal, views_desk, views_dispatch, views_case,
                views_supervise, views_cockpit, views_admin, views_notices, views_search,
                views_patrol, views_grid_board, views_services, views_services_directory,
                views_services_admin, views_opendata, views_governance, views_iot, views_sharing,
-               views_sharing_requests, views_sharing_exports):
+               views_sharing_requests, views_sharing_exports, views_policy, views_policy_admin,
+               views_policy_dashboard):
     router.include_router(module.router)

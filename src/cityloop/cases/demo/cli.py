@@ -18,6 +18,8 @@ def seed_command(
     cases: Annotated[int, typer.Option(help="Number of cases over the last 90 days.", min=0)] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same city.")] = 42,
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing (exit 0) when users exist.")] = False,
+    enterprises: Annotated[int, typer.Option(help="Synthetic enterprises for the policy matching demo.",
+                                             min=0)] = 30_000,
 ) -> None:
     """Seed an empty database with the demo city (杭州市: 3 districts), its users and cases."""
     from cityloop.cases.demo import seed as demo
@@ -35,11 +37,13 @@ def seed_command(
         console.print(f"[yellow]{exc.zh}[/] ({exc.en})")
         raise typer.Exit(1) from exc
     _train_demo_models(console)
+    if enterprises:
+        _seed_policies(console, enterprises, seed)
     console.print(_states_table(summary.by_state))
     console.print(f"{summary.divisions} divisions, {summary.units} units, {summary.users} users, "
                   f"{summary.cases} cases in {summary.seconds} s")
     if not if_empty:  # ./run passes --if-empty and prints the logins itself afterwards
-        _print_logins(console, [(u.username, u.role, u.unit) for u in summary.logins], summary.password)
+        print_logins()  # from the database: the policy demo's `firm` joins the city's users
 
 
 def _train_demo_models(console: Console) -> None:
@@ -56,6 +60,19 @@ def _train_demo_models(console: Console) -> None:
                     registry.retrain(session, SYSTEM, kind)
             except (ValueError, DomainError) as exc:  # a small demo (--cases 30) has too few examples: seed anyway
                 console.print(f"[yellow]未训练{kind}模型（样本太少）[/] / {kind} model not trained: {exc}")
+
+
+def _seed_policies(console: Console, enterprises: int, seed: int) -> None:
+    """The enterprise registry, the demo policies, a match (notices included) and the `firm` account."""
+    from cityloop.config import get_settings
+    from cityloop.kit.db import session_scope
+    from cityloop.policy.demo import seed as policy_demo
+
+    with console.status(f"Seeding {enterprises} enterprises and the demo policies…"), session_scope() as session:
+        done = policy_demo.seed(session, get_settings().demo_password, enterprises, seed)
+    console.print(f"{done.enterprises} enterprises, {done.policies} policies: {done.eligible} eligible and "
+                  f"{done.near_miss} near-miss pairs, {done.notices} notices in {done.seconds} s; "
+                  f"`firm` speaks for {done.firm_name} ({done.firm_uscc})")
 
 
 @demo_app.command("logins")
@@ -91,9 +108,9 @@ def _states_table(by_state: dict[str, int]) -> Table:
 
 def _print_logins(console: Console, rows: list[tuple[str, str, str]], password: str,
                   all_users: bool = False) -> None:
-    from cityloop.cases.demo.seed import ROLE_USERS, role_label
+    from cityloop.cases.demo.seed import SHOWN_USERS, role_label
 
-    shown = rows if all_users else [r for r in rows if r[0] in ROLE_USERS]
+    shown = rows if all_users else [r for r in rows if r[0] in SHOWN_USERS]
     table = Table(title="Demo logins / 演示账号")
     for column in ("Username", "Role", "Unit", "Password"):
         table.add_column(column)

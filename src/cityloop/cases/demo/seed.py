@@ -47,6 +47,8 @@ from cityloop.kit.errors import Conflict, ValidationFailed
 DEMO_TAXONOMY = Path(__file__).resolve().parents[1] / "data" / "demo_taxonomy.csv"
 ROLE_USERS = ("admin", "agent", "dispatcher", "handler", "grid_worker", "supervisor", "leader", "window",
               "citizen")
+# Printed after seeding: the role users and the policy demo's 法人账号 (`demo seed` adds it after the city).
+SHOWN_USERS = (*ROLE_USERS, "firm")
 GRID_STREET = "330106005"  # 翠苑街道: the `grid_worker` user patrols here
 HANDLER_UNIT = ("chengguan", "330106")  # 西湖区城管局: the `handler` user works here
 _REVISIT_NOTES = {"satisfied": "回访来电人，表示满意。", "basically_satisfied": "回访来电人，表示基本满意。",

@@ -18,7 +18,7 @@ from cityloop.audit import service as audit
 from cityloop.cases import calendar_source, routing, taxonomy
 from cityloop.cases import repository as cases_repo
 from cityloop.cases.models import HolidayOverride, TaxonomyVersion
-from cityloop.kit.auth import Role, Subject
+from cityloop.kit.auth import PUBLIC_ROLES, Role, Subject
 from cityloop.kit.errors import Forbidden, NotFound, ValidationFailed
 
 TAXONOMY_SUFFIXES = {".csv", ".xlsx"}
@@ -84,7 +84,7 @@ def create_user(session: Session, subject: Subject, username: str, password: str
     if unit_id and unit is None:
         raise ValidationFailed({"unit_id": ("单位不存在", "Unit does not exist")})
     scope = scope or (unit.division_code if unit else "")
-    if Role.CITIZEN not in roles and not scope.startswith(subject.scope):
+    if not set(roles) & PUBLIC_ROLES and not scope.startswith(subject.scope):
         raise ValidationFailed({"scope": ("辖区必须在您的管理范围内", "The area must lie inside yours")})
     user = accounts.create_user(session, username.strip(), password, roles, scope=scope, unit=unit,
                                 display_name=display_name.strip())

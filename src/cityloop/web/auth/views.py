@@ -40,7 +40,7 @@ def index(subject: MaybeUser) -> Response:
 
 
 _SENIORITY = [Role.ADMIN, Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.AGENT, Role.HANDLER,
-              Role.GRID_WORKER, Role.WINDOW, Role.CITIZEN]
+              Role.GRID_WORKER, Role.WINDOW, Role.FIRM, Role.CITIZEN]
 
 
 @router.get("/login")
