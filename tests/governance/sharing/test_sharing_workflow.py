@@ -94,3 +94,20 @@ def test_reject_and_revoke_need_a_reason(db, share: ShareWorld) -> None:
     out = requests.act(db, share.subjects["cg_lead"], made.id, "reject", reason="用途不明确")
     assert out.state == RequestState.REJECTED
     assert out.reason == "用途不明确"
+
+
+def test_the_history_and_usage_logs_refuse_changes(db, share: ShareWorld) -> None:
+    from sharing_world import approved
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from cityloop.governance.sharing.keys import data
+
+    _out, key = approved(db, share, request_in("cg-basic"))
+    data.call(db, key, "cg-basic")  # one usage row
+    for table in ("share_events", "share_usage"):
+        for statement in (f"UPDATE {table} SET rows = rows" if table == "share_usage" else
+                          f"UPDATE {table} SET note = 'changed'", f"DELETE FROM {table}"):
+            with pytest.raises(DBAPIError, match="append-only"):
+                db.execute(text(statement))
+            db.rollback()

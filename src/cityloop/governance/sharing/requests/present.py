@@ -15,9 +15,9 @@ from cityloop.governance.sharing.states import REQUEST_META
 
 
 def present(session: Session, request: ShareRequest, resource: ShareResource, lang: str = "zh",
-            with_events: bool = False) -> RequestOut:
-    """A request as its requester and approvers see it (never the key's hash)."""
-    units = resources.unit_names(session)
+            with_events: bool = False, units: dict[int, str] | None = None) -> RequestOut:
+    """A request as its requester and approvers see it (never the key's hash); `units` saves a list its lookups."""
+    units = units if units is not None else resources.unit_names(session)
     key = keys.for_request(session, request.id)
     events = history.events(session, "request", request.id) if with_events else []
     users = repo.usernames(session, {request.requester_id})

@@ -87,7 +87,8 @@ def list_requests(session: Session, subject: Subject, lang: str = "zh") -> list[
         raise Forbidden("仅工作人员可查看共享申请", "Only staff may read sharing requests")
     found = repo.visible(session, subject)
     by_id = {r.id: r for r in resources.all_resources(session)}
-    return [present(session, r, by_id[r.resource_id], lang) for r in found]
+    units = resources.unit_names(session)
+    return [present(session, r, by_id[r.resource_id], lang, units=units) for r in found]
 
 
 def act(session: Session, subject: Subject, request_id: int, action: str, reason: str = "",
