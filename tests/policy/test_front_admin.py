@@ -12,6 +12,7 @@ from cityloop.kit.errors import Forbidden, ValidationFailed
 from cityloop.policy.admin import service as admin
 from cityloop.policy.dashboard import fulfilment
 from cityloop.policy.dashboard import service as dashboard
+from cityloop.policy.matching.preview import preview
 from cityloop.policy.policies.models import Policy
 
 
@@ -21,9 +22,9 @@ def test_the_editor_lists_counts_and_previews(world, db) -> None:
     assert rows == {"P-HT": (1, 0), "P-JOBS": (2, 1), "P-MFG": (1, 0)}
     looser = [{"label": "员工不少于5人", "rule": {">=": [{"var": "employees"}, 5]}},
               {"label": "纳税信用A/B", "rule": {"in": [{"var": "tax_credit"}, ["A", "B"]]}}]
-    assert admin.preview(db, world.subjects["admin"], "enterprise", looser) == admin.Preview(3, 0, 3)
+    assert preview(db, world.subjects["admin"], "enterprise", looser) == {"eligible": 3, "near_miss": 0, "total": 3}
     with pytest.raises(ValidationFailed) as bad:
-        admin.preview(db, world.subjects["admin"], "enterprise", [{"label": "x", "rule": {"var": "nope"}}])
+        preview(db, world.subjects["admin"], "enterprise", [{"label": "x", "rule": {"var": "nope"}}])
     assert list(bad.value.fields) == ["criteria[0].rule.var"]
 
 
@@ -45,7 +46,7 @@ def test_the_editor_refuses_non_admins(world, db, who: str) -> None:
     with pytest.raises(Forbidden):
         admin.overview(db, world.subjects[who])
     with pytest.raises(Forbidden):
-        admin.preview(db, world.subjects[who], "enterprise", POLICIES[0]["criteria"])
+        preview(db, world.subjects[who], "enterprise", POLICIES[0]["criteria"])
 
 
 def test_editor_pages_and_api_refuse_non_admins(world, db, client, auth) -> None:
@@ -123,5 +124,5 @@ def test_an_import_with_a_bad_node_writes_nothing(world, db) -> None:
 def test_a_preview_of_criteria_that_cannot_be_computed_is_refused(world, db, rule) -> None:
     city(db)
     with pytest.raises(ValidationFailed) as refused:
-        admin.preview(db, world.subjects["admin"], "enterprise", [{"label": "x", "rule": rule}])
+        preview(db, world.subjects["admin"], "enterprise", [{"label": "x", "rule": rule}])
     assert list(refused.value.fields) == ["criteria"]

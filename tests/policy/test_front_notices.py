@@ -44,7 +44,6 @@ def test_sms_only_for_subjects_with_a_phone_and_not_opted_out(db) -> None:
     from cityloop.app import register_hooks
 
     register_hooks()
-    import_policies(db)
     from front_builders import enterprises
 
     enterprises(db)
@@ -52,7 +51,8 @@ def test_sms_only_for_subjects_with_a_phone_and_not_opted_out(db) -> None:
     firm(db, "jixie", C, phone="13900139000")
     db.add(OptOut(phone_index=blind_index("13900139000")))
     db.commit()
-    matching.match(db, SYSTEM)
+    import_policies(db)  # a new policy is matched at once (incrementally): the linked firms hear of it
+    matching.match(db, SYSTEM)  # and a full match afterwards tells nobody twice
     sms = list(db.scalars(select(OutboxMessage).where(OutboxMessage.channel == "sms")))
     assert sorted(m.kind for m in sms) == ["policy_eligible", "policy_eligible"]
     assert {decrypt(m.recipient) for m in sms} == {"13800138000"}

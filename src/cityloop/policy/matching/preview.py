@@ -27,6 +27,10 @@ def preview(session: Session, subject: Subject, object: str, criteria: Any) -> d
         raise ValidationFailed({err.path.lstrip("."): (err.zh, err.en)}) from None
     extras = [a for a in read(rules) if a.startswith(columns.PREFIX)]
     registry = columns.load(session, object, columns.today(), None, extras)
-    passes = grid(rules, registry).sum(axis=0)
+    try:
+        passes = grid(rules, registry).sum(axis=0)
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        # The checker accepts a few degenerate nodes ({"min": []}, {"!": []}) the evaluator cannot compute.
+        raise ValidationFailed({"criteria": ("条件无法计算", f"the criteria cannot be evaluated: {exc}")}) from None
     k = len(rules)
     return {"eligible": int((passes == k).sum()), "near_miss": int((passes == k - 1).sum()), "total": registry.size}
