@@ -123,5 +123,14 @@ def test_a_changed_enterprise_rematched_alone_is_told_of_its_new_standing(db) ->
     registry.import_enterprises(db, SYSTEM, grown.encode(), "e.csv")
     matching.match_one(db, B)
     assert {(p, s) for sid, p, s in _notices(db) if sid == B} == {("P-JOBS", "near_miss"), ("P-JOBS", "eligible")}
+    grown = HEADER + f"{B},小馆,H62,micro,2020,330106001,12,80,C,false,0\n"
+    registry.import_enterprises(db, SYSTEM, grown.encode(), "e.csv")
+    matching.match_one(db, B)  # back to a near-miss: no second near-miss notice, whatever failed this time
+    assert len([n for n in _notices(db) if n[0] == B]) == 2
+    tech = HEADER + f"{C},拱墅机械,C34,medium,2010,330105001,120,9000,B,true,0.01\n"
+    registry.import_enterprises(db, SYSTEM, tech.encode(), "e.csv")
+    matching.match_one(db, C)
+    near = db.scalar(select(PolicyNotice).where(PolicyNotice.subject_id == C, PolicyNotice.policy_id == "P-HT"))
+    assert "研发投入占比≥3%（研发投入占比 ≥ 3%，当前 1%）" in near.text
     matching.match_one(db, B)
     assert len([n for n in _notices(db) if n[0] == B]) == 2

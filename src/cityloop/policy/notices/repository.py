@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from cityloop.policy.matching.models import PolicyMatch
 from cityloop.policy.notices.models import PolicyNotice
 
 Key = tuple[str, str, str, str]
@@ -26,6 +27,20 @@ def existing(session: Session, keys: set[Key]) -> set[Key]:
         stmt = select(PolicyNotice.subject_kind, PolicyNotice.subject_id, PolicyNotice.policy_id,
                       PolicyNotice.status).where(PolicyNotice.policy_id.in_(pids), PolicyNotice.subject_id.in_(sids))
         found.update(k for k in (tuple(r) for r in session.execute(stmt)) if k in keys)
+    return found
+
+
+def match_values(session: Session, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The stored values of (subject, policy) standings (what the rules read), by policy in chunks."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    by_policy: dict[str, list[str]] = {}
+    for sid, pid in pairs:
+        by_policy.setdefault(pid, []).append(sid)
+    for pid, sids in by_policy.items():
+        for start in range(0, len(sids), 5000):
+            stmt = select(PolicyMatch.subject_id, PolicyMatch.values).where(
+                PolicyMatch.policy_id == pid, PolicyMatch.subject_id.in_(sids[start:start + 5000]))
+            found.update({(sid, pid): values for sid, values in session.execute(stmt)})
     return found
 
 

@@ -11,23 +11,20 @@ from sqlalchemy.orm import Session
 
 from cityloop.audit import service as audit
 from cityloop.channels.notify import repository as notify_repo
-from cityloop.channels.notify import templates
 from cityloop.channels.notify.models import OutboxMessage
-from cityloop.config import get_settings
 from cityloop.kit.auth import SYSTEM, Subject
 from cityloop.kit.clock import utcnow
 from cityloop.kit.crypto import blind_index, encrypt
 from cityloop.kit.errors import NotFound
 from cityloop.policy.accounts import service as policy_accounts
-from cityloop.policy.explain.benefit import benefit, how_to_get
 from cityloop.policy.matching.hooks import Change
 from cityloop.policy.notices import repository as repo
 from cityloop.policy.notices.models import PolicyNotice
+from cityloop.policy.notices.texts import KIND_OF_STATUS, Texts
 from cityloop.policy.policies.models import Policy
 from cityloop.policy.registry.models import Enterprise
 
 TOLD = frozenset({"eligible", "near_miss"})
-KIND_OF_STATUS = {"eligible": "policy_eligible", "near_miss": "policy_near_miss"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,8 @@ def on_changes(session: Session, changes: Sequence[Change]) -> None:
     if not wanted:
         return
     policies = {p.id: p for p in session.scalars(select(Policy).where(Policy.id.in_({k[2] for k in wanted})))}
-    texts = _Texts(session)
+    texts = Texts(session)
+    values = repo.match_values(session, [(k[1], k[2]) for k in wanted if k[3] == "near_miss"])
     now = utcnow()
     rows: list[dict[str, Any]] = []
     sms = 0
@@ -60,7 +58,7 @@ def on_changes(session: Session, changes: Sequence[Change]) -> None:
         for key, change in wanted.items():
             if key[0] != kind or key[2] not in policies:
                 continue
-            zh, en, sms_text = texts.of(policies[key[2]], change)
+            zh, en, sms_text = texts.of(policies[key[2]], change, values.get((key[1], key[2])))
             queued = key[1] in phones and _sms(session, key, phones[key[1]], sms_text, areas.get(key[1], ""))
             sms += queued
             rows.append({"subject_kind": kind, "subject_id": key[1], "policy_id": key[2], "status": key[3],
@@ -69,32 +67,6 @@ def on_changes(session: Session, changes: Sequence[Change]) -> None:
     repo.add_all(session, rows)
     audit.record(session, SYSTEM, "policy_notices", "policy", [],
                  {"notices": len(rows), "sms": sms, "policies": sorted({r["policy_id"] for r in rows})})
-
-
-class _Texts:
-    """Notice texts rendered once per (policy, standing, missing criterion) from the notify templates."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.url = get_settings().public_base_url.rstrip("/") + "/my/policies"
-        self.sms_lang = get_settings().notify_lang
-        self.cache: dict[tuple[str, str, str], tuple[str, str, str]] = {}
-
-    def of(self, policy: Policy, change: Change) -> tuple[str, str, str]:
-        """(zh, en, SMS) texts."""
-        status = change.after or ""
-        missing = "；".join(change.failed)
-        key = (policy.id, status, missing)
-        if key not in self.cache:
-            zh, en = (self._render(policy, status, missing, lang) for lang in ("zh", "en"))
-            self.cache[key] = (zh, en, en if self.sms_lang == "en" else zh)
-        return self.cache[key]
-
-    def _render(self, policy: Policy, status: str, missing: str, lang: str) -> str:
-        found = benefit(policy, lang)
-        values = {"title": policy.title, "url": self.url, "missing": missing, "how": how_to_get(policy, lang),
-                  "benefit": (found + (". " if lang == "en" else "。")) if found else ""}
-        return templates.render(self.session, KIND_OF_STATUS[status], lang, values)
 
 
 def _areas(session: Session, kind: str, ids: list[str]) -> dict[str, str]:
