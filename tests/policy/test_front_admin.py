@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from cityloop.kit.errors import Forbidden, ValidationFailed
 from cityloop.policy.admin import service as admin
-from cityloop.policy.dashboard import fulfilment
 from cityloop.policy.dashboard import service as dashboard
 from cityloop.policy.matching.preview import preview
 from cityloop.policy.policies.models import Policy
@@ -100,13 +99,6 @@ def test_dashboard_api_and_firm(db, client, auth, world) -> None:
     body = client.get("/api/v1/policy/dashboard", headers=auth("supervisor")).json()
     assert body["totals"]["eligible"] == 4
     assert body["totals"]["paid"] == 0
-
-
-def test_fulfilment_figures_are_read_from_rows_or_mappings() -> None:
-    rows = [{"policy_id": "P-HT", "tasks": 3, "paid": 2, "amount": 400000, "median_days": 7}]
-    assert fulfilment.normalise(rows)["P-HT"] == fulfilment.Paid(3, 2, 400000.0, 7.0)
-    assert fulfilment.normalise({"P-JOBS": {"tasks": 1}})["P-JOBS"] == fulfilment.Paid(1, 0, 0.0, None)
-    assert fulfilment.normalise(None) == {}
 
 
 def test_an_import_with_a_bad_node_writes_nothing(world, db) -> None:

@@ -176,6 +176,13 @@ def test_stats_per_policy(opened: list[Fulfilment], world, db: Session) -> None:
     assert fulfilment_stats(db, ["P-AGE", "NONE"]) == {
         "P-AGE": {"tasks": 2, "paid": 1, "amount_paid": 300.0, "median_days_to_pay": 4.0},
         "NONE": {"tasks": 0, "paid": 0, "amount_paid": 0.0, "median_days_to_pay": None}}
+    assert fulfilment_stats(db, ["P-AGE"], "330106")["P-AGE"]["paid"] == 1
+    assert fulfilment_stats(db, ["P-AGE"], "330105")["P-AGE"] == {"tasks": 0, "paid": 0, "amount_paid": 0.0,
+                                                                 "median_days_to_pay": None}
+    from cityloop.policy.dashboard.service import dashboard
+
+    rows = {r.key: r for r in dashboard(db, world.subjects["supervisor"]).policies}
+    assert (rows["P-AGE"].paid, rows["P-AGE"].amount) == (1, 300.0)
 
 
 def test_the_api_lists_shows_and_moves_tasks_with_errors_in_both_languages(opened: list[Fulfilment], client,

@@ -1,42 +1,52 @@
-"""Standing and notice counts by policy, area and industry, restricted to an area of enterprises."""
+"""Standing and notice counts by policy, area and industry, restricted to an area of enterprises or persons."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from cityloop.areas.divisions.models import Division
 from cityloop.policy.matching.models import PolicyMatch
 from cityloop.policy.notices.models import PolicyNotice
 from cityloop.policy.policies.models import Policy
-from cityloop.policy.registry.models import Enterprise
+from cityloop.policy.registry.models import Enterprise, Person
+
+Key = Callable[[Any], Any]
+# Each subject kind's registry table and how a subject id names its row (an enterprise by its 统一社会信用代码, a
+# person by P + row id: the ID number never leaves the registry).
+SUBJECTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
+    "enterprise": (Enterprise, lambda subject_id: subject_id == Enterprise.uscc),
+    "person": (Person, lambda subject_id: subject_id == literal("P") + cast(Person.id, String)),
+}
 
 
-def _in_area(stmt: Any, prefix: str) -> Any:
-    # The one area rule of the dashboard: an enterprise counts where it is registered.
-    return stmt.where(Enterprise.division_code.startswith(prefix, autoescape=True)) if prefix else stmt
+def _in_area(stmt: Any, prefix: str, table: Any) -> Any:
+    # The one area rule of the dashboard: a subject counts where it is registered (firm) or has its household.
+    return stmt.where(table.division_code.startswith(prefix, autoescape=True)) if prefix else stmt
 
 
-def standings(session: Session, prefix: str, key: Any) -> dict[tuple[str, str], int]:
-    """(key, status) → (subject, policy) pairs, for eligible and near-miss."""
-    stmt = (select(key, PolicyMatch.status, func.count()).join(Enterprise, Enterprise.uscc == PolicyMatch.subject_id)
-            .group_by(key, PolicyMatch.status))
-    return {(str(k), s): int(n) for k, s, n in session.execute(_in_area(stmt, prefix))}
+def standings(session: Session, prefix: str, key: Key, kind: str = "enterprise") -> dict[tuple[str, str], int]:
+    """(key, status) → (subject, policy) pairs of one subject kind, for eligible and near-miss."""
+    table, on = SUBJECTS[kind]
+    stmt = (select(key(table), PolicyMatch.status, func.count()).join(table, on(PolicyMatch.subject_id))
+            .where(PolicyMatch.subject_kind == kind).group_by(key(table), PolicyMatch.status))
+    return {(str(k), s): int(n) for k, s, n in session.execute(_in_area(stmt, prefix, table))}
 
 
-def notified(session: Session, prefix: str, key: Any) -> dict[str, int]:
-    """key → notices written (站内信, with or without SMS)."""
-    stmt = (select(key, func.count()).select_from(PolicyNotice)
-            .join(Enterprise, Enterprise.uscc == PolicyNotice.subject_id)
-            .where(PolicyNotice.subject_kind == "enterprise").group_by(key))
-    return {str(k): int(n) for k, n in session.execute(_in_area(stmt, prefix))}
+def notified(session: Session, prefix: str, key: Key, kind: str = "enterprise") -> dict[str, int]:
+    """key → notices written (站内信, with or without SMS) to subjects of one kind."""
+    table, on = SUBJECTS[kind]
+    stmt = (select(key(table), func.count()).select_from(PolicyNotice).join(table, on(PolicyNotice.subject_id))
+            .where(PolicyNotice.subject_kind == kind).group_by(key(table)))
+    return {str(k): int(n) for k, n in session.execute(_in_area(stmt, prefix, table))}
 
 
 def policies(session: Session) -> list[Policy]:
-    """Every enterprise policy, by id."""
-    return list(session.scalars(select(Policy).where(Policy.object == "enterprise").order_by(Policy.id)))
+    """Every policy, by id."""
+    return list(session.scalars(select(Policy).order_by(Policy.id)))
 
 
 def division_names(session: Session, codes: list[str]) -> dict[str, str]:
@@ -46,21 +56,21 @@ def division_names(session: Session, codes: list[str]) -> dict[str, str]:
     return {c: n for c, n in session.execute(select(Division.code, Division.name).where(Division.code.in_(codes)))}
 
 
-def policy_key() -> Any:
-    """Group by policy."""
-    return PolicyMatch.policy_id
+def policy_key() -> Key:
+    """Group standings by policy."""
+    return lambda _table: PolicyMatch.policy_id
 
 
-def notice_policy_key() -> Any:
+def notice_policy_key() -> Key:
     """Group notices by policy."""
-    return PolicyNotice.policy_id
+    return lambda _table: PolicyNotice.policy_id
 
 
-def area_key(length: int) -> Any:
+def area_key(length: int) -> Key:
     """Group by the division code cut to `length` (the level below the area shown)."""
-    return func.substr(Enterprise.division_code, 1, length)
+    return lambda table: func.substr(table.division_code, 1, length)
 
 
-def industry_key() -> Any:
-    """Group by GB/T 4754 section (the industry code's letter)."""
-    return func.substr(Enterprise.industry, 1, 1)
+def industry_key() -> Key:
+    """Group by GB/T 4754 section (the industry code's letter; enterprises only)."""
+    return lambda table: func.substr(table.industry, 1, 1)

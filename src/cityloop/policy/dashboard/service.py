@@ -43,14 +43,12 @@ class Dashboard:
 def dashboard(session: Session, subject: Subject, division_code: str = "", lang: str = "zh") -> Dashboard:
     """Figures of the caller's area (or a division inside it)."""
     prefix = area_of(subject, division_code)
-    paid = fulfilment.figures(session, subject, prefix)
-    by_policy = _rows(repo.standings(session, prefix, repo.policy_key()),
-                      repo.notified(session, prefix, repo.notice_policy_key()))
+    paid = fulfilment.figures(session, prefix)
+    by_policy = _both(session, prefix, repo.policy_key(), repo.notice_policy_key())
     policies = [_with_paid(by_policy.get(p.id, Row(p.id, p.title)), p.title, paid.get(p.id))
                 for p in repo.policies(session)]
     length = child_length(prefix)
-    by_area = _rows(repo.standings(session, prefix, repo.area_key(length)),
-                    repo.notified(session, prefix, repo.area_key(length)))
+    by_area = _both(session, prefix, repo.area_key(length), repo.area_key(length))
     names = repo.division_names(session, sorted(by_area))
     by_industry = _rows(repo.standings(session, prefix, repo.industry_key()),
                         repo.notified(session, prefix, repo.industry_key()))
@@ -73,6 +71,17 @@ def area_of(subject: Subject, division_code: str) -> str:
     if division_code and not division_code.startswith(subject.scope):
         raise Forbidden("该区域不在您的辖区内", "That area is outside yours")
     return division_code or subject.scope
+
+
+def _both(session: Session, prefix: str, key: repo.Key, notice_key: repo.Key) -> dict[str, Row]:
+    """Rows summed over firms and persons (a policy serves one kind; an area holds both)."""
+    out: dict[str, Row] = {}
+    for kind in repo.SUBJECTS:
+        for k, row in _rows(repo.standings(session, prefix, key, kind),
+                            repo.notified(session, prefix, notice_key, kind)).items():
+            was = out.get(k, Row(k, k))
+            out[k] = Row(k, k, was.eligible + row.eligible, was.near_miss + row.near_miss, was.notified + row.notified)
+    return out
 
 
 def _rows(standings: dict[tuple[str, str], int], notified: dict[str, int]) -> dict[str, Row]:

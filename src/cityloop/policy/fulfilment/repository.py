@@ -76,6 +76,9 @@ def late_open(session: Session, now: datetime, limit: int = 5000) -> list[Fulfil
     return list(session.scalars(stmt.order_by(Fulfilment.stage_due).limit(limit)))
 
 
-def of_policies(session: Session, policy_ids: list[str]) -> list[Fulfilment]:
-    """Every task of these policies (for statistics; no personal data leaves)."""
-    return list(session.scalars(select(Fulfilment).where(Fulfilment.policy_id.in_(policy_ids))))
+def of_policies(session: Session, policy_ids: list[str], division_prefix: str = "") -> list[Fulfilment]:
+    """Every task of these policies in an area (for statistics; no personal data leaves)."""
+    stmt = select(Fulfilment).where(Fulfilment.policy_id.in_(policy_ids))
+    if division_prefix:
+        stmt = stmt.where(Fulfilment.division_code.startswith(division_prefix, autoescape=True))
+    return list(session.scalars(stmt))
