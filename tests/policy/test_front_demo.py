@@ -52,9 +52,11 @@ def test_seed_gives_a_firm_with_two_policies_and_a_near_miss(db) -> None:
     for code in STREETS:
         db.add(Division(code=code, name=code, level=4, parent_code=code[:6]))
     db.commit()
-    done = seed.seed(db, "demo-pass-1", n=1500, seed=9)
-    assert done.enterprises == 1500
-    assert done.policies == 13
+    done = seed.seed(db, "demo-pass-1", n=1500, seed=9, persons=3000)
+    assert (done.enterprises, done.persons) == (1500, 3000)
+    assert done.policies == 13 + 12
+    kinds = Counter(db.scalars(select(PolicyMatch.subject_kind).where(PolicyMatch.status == "eligible")))
+    assert kinds["person"] > 0
     assert done.notices == done.eligible + done.near_miss
     standings = Counter(m.status for m in db.scalars(select(PolicyMatch).where(PolicyMatch.subject_id ==
                                                                                done.firm_uscc)))
@@ -69,4 +71,4 @@ def test_seed_gives_a_firm_with_two_policies_and_a_near_miss(db) -> None:
     assert mine.near_miss
     assert all(s.missing and "当前" in s.missing[0].text for s in mine.near_miss)
     with pytest.raises(Conflict):
-        seed.seed(db, "demo-pass-1", n=10)
+        seed.seed(db, "demo-pass-1", n=10, persons=0)

@@ -20,6 +20,7 @@ def seed_command(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing (exit 0) when users exist.")] = False,
     enterprises: Annotated[int, typer.Option(help="Synthetic enterprises for the policy matching demo.",
                                              min=0)] = 30_000,
+    persons: Annotated[int, typer.Option(help="Synthetic residents for the 惠民 policy demo.", min=0)] = 50_000,
 ) -> None:
     """Seed an empty database with the demo city (杭州市: 3 districts), its users and cases."""
     from cityloop.cases.demo import seed as demo
@@ -38,7 +39,7 @@ def seed_command(
         raise typer.Exit(1) from exc
     _train_demo_models(console)
     if enterprises:
-        _seed_policies(console, enterprises, seed)
+        _seed_policies(console, enterprises, persons, seed)
     console.print(_states_table(summary.by_state))
     console.print(f"{summary.divisions} divisions, {summary.units} units, {summary.users} users, "
                   f"{summary.cases} cases in {summary.seconds} s")
@@ -62,16 +63,18 @@ def _train_demo_models(console: Console) -> None:
                 console.print(f"[yellow]未训练{kind}模型（样本太少）[/] / {kind} model not trained: {exc}")
 
 
-def _seed_policies(console: Console, enterprises: int, seed: int) -> None:
-    """The enterprise registry, the demo policies, a match (notices included) and the `firm` account."""
+def _seed_policies(console: Console, enterprises: int, persons: int, seed: int) -> None:
+    """The enterprise and person registries, the demo policies, a match (notices included), the `firm` account."""
     from cityloop.config import get_settings
     from cityloop.kit.db import session_scope
     from cityloop.policy.demo import seed as policy_demo
 
-    with console.status(f"Seeding {enterprises} enterprises and the demo policies…"), session_scope() as session:
-        done = policy_demo.seed(session, get_settings().demo_password, enterprises, seed)
-    console.print(f"{done.enterprises} enterprises, {done.policies} policies: {done.eligible} eligible and "
-                  f"{done.near_miss} near-miss pairs, {done.notices} notices in {done.seconds} s; "
+    with console.status(f"Seeding {enterprises} enterprises, {persons} residents and the demo policies…"), \
+            session_scope() as session:
+        done = policy_demo.seed(session, get_settings().demo_password, enterprises, seed, persons)
+    console.print(f"{done.enterprises} enterprises, {done.persons} residents, {done.policies} policies: "
+                  f"{done.eligible} eligible and {done.near_miss} near-miss pairs, {done.notices} notices "
+                  f"in {done.seconds} s; "
                   f"`firm` speaks for {done.firm_name} ({done.firm_uscc})")
 
 

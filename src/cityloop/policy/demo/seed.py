@@ -21,8 +21,11 @@ from cityloop.policy.matching.models import PolicyMatch
 from cityloop.policy.notices.models import PolicyNotice
 from cityloop.policy.policies import service as policies
 from cityloop.policy.registry.models import Enterprise
+from cityloop.policy.registry.persons import demo as persons_demo
+from cityloop.policy.registry.persons import service as persons_service
 
 POLICIES = Path(__file__).resolve().parents[1] / "data" / "demo_policies.json"
+PERSON_POLICIES = Path(__file__).resolve().parents[1] / "data" / "person_policies.json"
 FIRM = "firm"
 FIRM_PHONE = "13800000001"  # a demo contact phone: its SMS go to the log gateway
 
@@ -32,6 +35,7 @@ class PolicyDemo:
     """What the seed created."""
 
     enterprises: int
+    persons: int
     policies: int
     eligible: int
     near_miss: int
@@ -41,8 +45,8 @@ class PolicyDemo:
     seconds: float
 
 
-def seed(session: Session, password: str, n: int = 30_000, seed: int = 42) -> PolicyDemo:
-    """Registry, policies and a match; then the `firm` user, linked to a firm eligible for two policies or more."""
+def seed(session: Session, password: str, n: int = 30_000, seed: int = 42, persons: int = 50_000) -> PolicyDemo:
+    """Registries, 惠企 and 惠民 policies and a match; then `firm`, linked to a firm eligible for two or more."""
     if session.scalar(select(func.count()).select_from(Enterprise)):
         raise Conflict("企业库已有数据，演示企业只写入空库", "The enterprise registry is not empty")
     started = time.perf_counter()
@@ -54,7 +58,11 @@ def seed(session: Session, password: str, n: int = 30_000, seed: int = 42) -> Po
         session.execute(insert(Enterprise), [{**r, "created_at": now, "updated_at": now}
                                              for r in rows[start:start + 5000]])
     session.commit()
+    people = _persons(session, persons, streets, seed)
     imported = policies.import_json(session, SYSTEM, POLICIES.read_bytes())
+    if people:
+        for_people = policies.import_json(session, SYSTEM, PERSON_POLICIES.read_bytes())
+        imported.created.extend(for_people.created)
     found = matching.match(session, SYSTEM)
     uscc = _showcase(session)
     name = session.scalar(select(Enterprise.name).where(Enterprise.uscc == uscc)) or ""
@@ -63,14 +71,25 @@ def seed(session: Session, password: str, n: int = 30_000, seed: int = 42) -> Po
     links.link_user(session, SYSTEM, user.id, "enterprise", uscc, FIRM_PHONE)
     notices = session.scalar(select(func.count()).select_from(PolicyNotice)) or 0
     eligible = sum(o.eligible for o in found)
-    return PolicyDemo(len(rows), len(imported.created) + len(imported.updated), eligible, len(found) - eligible,
+    return PolicyDemo(len(rows), people, len(imported.created) + len(imported.updated), eligible, len(found) - eligible,
                       int(notices), uscc, name, round(time.perf_counter() - started, 1))
+
+
+def _persons(session: Session, n: int, streets: list[str], seed: int) -> int:
+    """N residents through the registry import (ID numbers encrypted, blind-indexed), before any person policy."""
+    if n <= 0:
+        return 0
+    rows = persons_demo.generate(n, streets, to_local(utcnow()).date(), seed)
+    report = persons_service.import_persons(session, SYSTEM, persons_demo.to_csv(rows), "demo-persons.csv")
+    session.commit()
+    return report.created + report.updated + report.unchanged
 
 
 def _showcase(session: Session) -> str:
     """The first enterprise (by code) eligible for two policies or more and one condition short of another."""
     eligible = func.sum(case((PolicyMatch.status == "eligible", 1), else_=0))
-    stmt = (select(PolicyMatch.subject_id).group_by(PolicyMatch.subject_id)
+    stmt = (select(PolicyMatch.subject_id).where(PolicyMatch.subject_kind == "enterprise")
+            .group_by(PolicyMatch.subject_id)
             .having(eligible >= 2, func.count() > eligible).order_by(PolicyMatch.subject_id).limit(1))
     found = session.scalar(stmt)
     if found is None:
