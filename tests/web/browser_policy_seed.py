@@ -23,7 +23,7 @@ def main() -> None:
     for code in ("330106001", "330106002", "330105001"):
         session.add(Division(code=code, name=code, level=4, parent_code=code[:6]))
     session.commit()
-    done = seed.seed(session, PASSWORD, n=600, seed=11)
+    done = seed.seed(session, PASSWORD, n=600, seed=11, persons=800)
     accounts.create_user(session, "admin", PASSWORD, [Role.ADMIN], scope="3301")
     accounts.create_user(session, "leader", PASSWORD, [Role.LEADER], scope="3301")
     session.commit()

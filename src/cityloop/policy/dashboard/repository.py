@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from cityloop.areas.divisions.models import Division
@@ -18,8 +18,11 @@ Key = Callable[[Any], Any]
 # Each subject kind's registry table and how a subject id names its row (an enterprise by its 统一社会信用代码, a
 # person by P + row id: the ID number never leaves the registry).
 SUBJECTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
-    "enterprise": (Enterprise, lambda subject_id: subject_id == Enterprise.uscc),
-    "person": (Person, lambda subject_id: subject_id == literal("P") + cast(Person.id, String)),
+    "enterprise": (Enterprise, lambda rows: rows.subject_id == Enterprise.uscc),
+    # The id is cut out of the subject id (not the other way round), so each match finds its person by primary key;
+    # only for person rows, since PostgreSQL would refuse to cast a credit code.
+    "person": (Person, lambda rows: Person.id == case((rows.subject_kind == "person",
+                                                       cast(func.substr(rows.subject_id, 2), Integer)))),
 }
 
 
@@ -31,16 +34,18 @@ def _in_area(stmt: Any, prefix: str, table: Any) -> Any:
 def standings(session: Session, prefix: str, key: Key, kind: str = "enterprise") -> dict[tuple[str, str], int]:
     """(key, status) → (subject, policy) pairs of one subject kind, for eligible and near-miss."""
     table, on = SUBJECTS[kind]
-    stmt = (select(key(table), PolicyMatch.status, func.count()).join(table, on(PolicyMatch.subject_id))
-            .where(PolicyMatch.subject_kind == kind).group_by(key(table), PolicyMatch.status))
+    column = key(table)  # one expression object: PostgreSQL must see the same one in SELECT and GROUP BY
+    stmt = (select(column, PolicyMatch.status, func.count()).join(table, on(PolicyMatch))
+            .where(PolicyMatch.subject_kind == kind).group_by(column, PolicyMatch.status))
     return {(str(k), s): int(n) for k, s, n in session.execute(_in_area(stmt, prefix, table))}
 
 
 def notified(session: Session, prefix: str, key: Key, kind: str = "enterprise") -> dict[str, int]:
     """key → notices written (站内信, with or without SMS) to subjects of one kind."""
     table, on = SUBJECTS[kind]
-    stmt = (select(key(table), func.count()).select_from(PolicyNotice).join(table, on(PolicyNotice.subject_id))
-            .where(PolicyNotice.subject_kind == kind).group_by(key(table)))
+    column = key(table)
+    stmt = (select(column, func.count()).select_from(PolicyNotice).join(table, on(PolicyNotice))
+            .where(PolicyNotice.subject_kind == kind).group_by(column))
     return {str(k): int(n) for k, n in session.execute(_in_area(stmt, prefix, table))}
 
 
