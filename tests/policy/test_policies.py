@@ -95,3 +95,14 @@ def test_extra_attributes_may_be_named_and_person_rows_come_out_of_match_with_op
     assert lines == ["subject_id,policy_id,eligible,failed", f"P{person.id},P-NOKIDS,true,"]
     assert idn not in out.read_text(encoding="utf-8")
     assert json.loads(done.output)["eligible"] == 1
+
+
+def test_a_policy_whose_window_opens_is_rematched_by_the_daily_run(elders: list[str], db: Session) -> None:
+    from cityloop.policy.matching.tasks import rematch_windows
+
+    import_policies(db, [person_policy(valid_from="2026-06-02")])
+    assert _eligible(db, "P-AGE") == []
+    assert rematch_windows(db, date(2026, 6, 1), date(2026, 6, 1)) == []
+    clock.freeze(datetime(2026, 6, 2, 4, tzinfo=UTC))
+    assert rematch_windows(db, date(2026, 6, 1), date(2026, 6, 2)) == ["P-AGE"]
+    assert len(_eligible(db, "P-AGE")) == 2
