@@ -81,3 +81,18 @@ def test_the_vectorised_evaluator_agrees_with_the_interpreter(rule: Any, rows: l
     fast = vector.evaluate(rule, columns, len(rows))
     slow = [interpret.truthy(interpret.apply(rule, r)) for r in rows]
     assert fast.tolist() == slow
+
+
+@pytest.mark.parametrize("rule", [{"!": []}, {"/": [1]}, {"min": []}, {"if": []}, {"and": []}, {"in": [1]},
+                                  {"-": [1, 2, 3]}])
+def test_rules_with_the_wrong_number_of_arguments_are_refused(rule: Any) -> None:
+    with pytest.raises(RuleError) as caught:
+        check({"or": [True, rule]}, ATTRS, "r")
+    assert caught.value.path == f"r.or[1].{next(iter(rule))}"
+
+
+def test_array_literals_only_as_the_set_of_in() -> None:
+    check({"in": [{"var": "industry"}, ["软件", "制造业"]]}, ATTRS, "r")
+    with pytest.raises(RuleError) as caught:
+        check({"==": [{"var": "employees"}, [1]]}, ATTRS, "r")
+    assert caught.value.path == "r.==[1]"
