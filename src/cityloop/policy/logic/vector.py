@@ -27,6 +27,8 @@ def _eval(rule: Any, columns: dict[str, Vector]) -> Value:
     # Operations over literals only give numpy scalars or 0-d arrays: back to plain values.
     if isinstance(out, np.generic) or (isinstance(out, np.ndarray) and out.ndim == 0):
         return out.item()
+    if isinstance(out, np.ndarray) and out.dtype.kind in "US":
+        return out.astype(object)  # text columns are object arrays throughout (np.where may give fixed-width str)
     return out
 
 
