@@ -132,7 +132,6 @@ async def _sweeper() -> None:
     from cityloop.governance.retention.tasks import run_retention
     from cityloop.intel.tasks import run_scan
     from cityloop.policy.fulfilment.tasks import run_sweep as run_fulfilment_sweep
-    from cityloop.policy.matching.tasks import run_daily_rematch
     from cityloop.services.tasks import run_sweep as run_service_sweep
 
     while True:
@@ -145,10 +144,9 @@ async def _sweeper() -> None:
         except Exception:  # the loop must survive a bad sweep; the next one retries
             log.exception("services SLA sweep failed")
         try:
-            await asyncio.to_thread(run_daily_rematch)
             await asyncio.to_thread(run_fulfilment_sweep)
         except Exception:  # the loop must survive a bad sweep; the next one retries
-            log.exception("policy daily re-match or fulfilment sweep failed")
+            log.exception("fulfilment sweep failed")
         try:
             await asyncio.to_thread(run_scan)
         except Exception:  # a failed early-warning scan must not stop the sweep loop

@@ -209,3 +209,14 @@ def test_a_policy_turned_no_application_opens_tasks_for_those_already_eligible(
     assert _tasks(db) == []
     import_policies(db, [person_policy(no_application=True)])
     assert [(t.policy_version, t.stage) for t in _tasks(db)] == [(2, "verify")]
+
+
+def test_the_sweep_job_rematches_for_the_day_then_marks_overdue(opened: list[Fulfilment],
+                                                                db: Session) -> None:
+    from cityloop.policy.fulfilment.tasks import run_sweep
+    from cityloop.policy.matching import tasks
+
+    tasks._last.clear()
+    clock.freeze(START + timedelta(days=30))
+    assert run_sweep().overdue == 2
+    assert tasks._last == [date(2026, 7, 1)]
