@@ -8,11 +8,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cityloop.kit.auth import SYSTEM
 from cityloop.policy.matching.models import PolicyMatch
-from cityloop.policy.policies import service as policies
 from cityloop.policy.registry.persons import demo, idnumber
-from cityloop.policy.registry.persons import service as persons
 
 POLICIES = Path(demo.__file__).resolve().parents[2] / "data" / "person_policies.json"
 
@@ -32,11 +29,7 @@ def test_generated_people_have_valid_ids_and_realistic_shares() -> None:
 
 
 def test_demo_people_and_person_policies_import_and_match(engine, db: Session) -> None:
-    rows = demo.generate(800, ["330106001"], date(2026, 6, 1), seed=3)
-    report = persons.import_persons(db, SYSTEM, demo.to_csv(rows), "demo.csv")
-    assert report.created == 800
-    imported = policies.import_json(db, SYSTEM, POLICIES.read_bytes())
-    assert len(imported.created) == 12
+    assert demo.seed(db, 800, ["330106001"], seed_value=3) == {"persons": 800, "policies": 12}
     matched = db.scalar(select(func.count()).select_from(PolicyMatch).where(PolicyMatch.status == "eligible"))
     assert matched
     assert matched > 20

@@ -206,3 +206,24 @@ def test_the_api_lists_shows_and_moves_tasks_with_errors_in_both_languages(opene
     assert moved.status_code == 200, moved.text
     assert (moved.json()["stage"], [e["action"] for e in moved.json()["events"]]) == ("approve", ["open", "verify"])
     assert client.get("/api/v1/policy/fulfilments").status_code == 401
+
+
+def test_a_policy_turned_no_application_opens_tasks_for_those_already_eligible(
+        world, db: Session) -> None:  # type: ignore[no-untyped-def]
+    clock.freeze(START)
+    _people(db, person_line(OLD), person_line(YOUNG))
+    import_policies(db, [person_policy(no_application=False)])
+    assert _tasks(db) == []
+    import_policies(db, [person_policy(no_application=True)])
+    assert [(t.policy_version, t.stage) for t in _tasks(db)] == [(2, "verify")]
+
+
+def test_the_sweep_job_rematches_for_the_day_then_marks_overdue(opened: list[Fulfilment],
+                                                                db: Session) -> None:
+    from cityloop.policy.fulfilment.tasks import run_sweep
+    from cityloop.policy.matching import tasks
+
+    tasks._last.clear()
+    clock.freeze(START + timedelta(days=30))
+    assert run_sweep().overdue == 2
+    assert tasks._last == [date(2026, 7, 1)]

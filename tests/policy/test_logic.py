@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cityloop.policy.logic import interpret, vector
-from cityloop.policy.logic.validate import RuleError, check
+from cityloop.policy.logic.validate import OPERATORS, RuleError, check
 
 ATTRS = frozenset({"employees", "revenue", "high_tech", "industry", "registered_year"})
 
@@ -81,3 +81,43 @@ def test_the_vectorised_evaluator_agrees_with_the_interpreter(rule: Any, rows: l
     fast = vector.evaluate(rule, columns, len(rows))
     slow = [interpret.truthy(interpret.apply(rule, r)) for r in rows]
     assert fast.tolist() == slow
+
+
+@pytest.mark.parametrize("rule", [{"!": []}, {"/": [1]}, {"min": []}, {"if": []}, {"and": []}, {"in": [1]},
+                                  {"-": [1, 2, 3]}])
+def test_rules_with_the_wrong_number_of_arguments_are_refused(rule: Any) -> None:
+    with pytest.raises(RuleError) as caught:
+        check({"or": [True, rule]}, ATTRS, "r")
+    assert caught.value.path == f"r.or[1].{next(iter(rule))}"
+
+
+def test_array_literals_only_as_the_set_of_in() -> None:
+    check({"in": [{"var": "industry"}, ["软件", "制造业"]]}, ATTRS, "r")
+    with pytest.raises(RuleError) as caught:
+        check({"==": [{"var": "employees"}, [1]]}, ATTRS, "r")
+    assert caught.value.path == "r.==[1]"
+
+
+literal = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["", "a", "软件"]),
+                    st.lists(st.integers(0, 3), max_size=2))
+any_rule = st.recursive(
+    st.one_of(literal, st.sampled_from([{"var": a} for a in sorted(ATTRS)])),
+    lambda inner: st.builds(lambda op, args: {op: args}, st.sampled_from(sorted(OPERATORS - {"var"})),
+                            st.one_of(inner, st.lists(inner, max_size=4))), max_leaves=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(rule=any_rule, rows=st.lists(records, min_size=1, max_size=4))
+def test_every_rule_validation_accepts_can_be_evaluated(rule: Any, rows: list[dict[str, Any]]) -> None:
+    try:
+        check(rule, ATTRS, "r")
+    except RuleError:
+        return
+    columns = {"employees": np.array([r["employees"] for r in rows], dtype=float),
+               "revenue": np.array([r["revenue"] for r in rows], dtype=float),
+               "registered_year": np.array([r["registered_year"] for r in rows], dtype=float),
+               "high_tech": np.array([r["high_tech"] for r in rows], dtype=bool),
+               "industry": np.array([r["industry"] for r in rows], dtype=object)}
+    assert len(vector.evaluate(rule, columns, len(rows))) == len(rows)
+    for r in rows:
+        interpret.truthy(interpret.apply(rule, r))

@@ -95,3 +95,29 @@ def test_extra_attributes_may_be_named_and_person_rows_come_out_of_match_with_op
     assert lines == ["subject_id,policy_id,eligible,failed", f"P{person.id},P-NOKIDS,true,"]
     assert idn not in out.read_text(encoding="utf-8")
     assert json.loads(done.output)["eligible"] == 1
+
+
+def test_a_policy_whose_window_opens_is_rematched_by_the_daily_run(elders: list[str], db: Session) -> None:
+    from cityloop.policy.matching.tasks import rematch_for_day
+
+    import_policies(db, [person_policy(valid_from="2026-06-02"),
+                         person_policy(pid="P-EMP", criteria=[{"label": "在职", "rule": {"==": [
+                             {"var": "employment"}, "employed"]}}])])
+    assert _eligible(db, "P-AGE") == []
+    assert rematch_for_day(db, date(2026, 6, 1), date(2026, 6, 1)) == []
+    clock.freeze(datetime(2026, 6, 2, 4, tzinfo=UTC))
+    assert rematch_for_day(db, date(2026, 6, 1), date(2026, 6, 2)) == ["P-AGE"]
+    assert len(_eligible(db, "P-AGE")) == 2
+
+
+def test_people_who_turn_80_are_found_by_the_daily_run(engine, db: Session) -> None:
+    from cityloop.policy.matching.tasks import rematch_for_day
+
+    clock.freeze(datetime(2026, 6, 1, 4, tzinfo=UTC))
+    idn = id_number(date(1946, 6, 2), 5)
+    persons.import_persons(db, SYSTEM, (PERSON_HEADER + person_line(idn)).encode(), "p.csv")
+    import_policies(db, [person_policy()])
+    assert _eligible(db, "P-AGE") == []
+    clock.freeze(datetime(2026, 6, 2, 4, tzinfo=UTC))
+    assert rematch_for_day(db, date(2026, 6, 1), date(2026, 6, 2)) == ["P-AGE"]
+    assert len(_eligible(db, "P-AGE")) == 1

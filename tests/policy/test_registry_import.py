@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from policy_data import ENTERPRISE_HEADER, PERSON_HEADER, credit_code, enterprise_line, id_number, person_line
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -122,3 +124,26 @@ def test_only_admins_import(engine, db: Session) -> None:
     with pytest.raises(ValidationFailed):
         persons.import_persons(db, SYSTEM, b"id_number,name\n1,2\n", "p.csv")
     assert db.scalar(select(func.count()).select_from(Enterprise)) == 0
+
+
+CORRUPTIONS = {"id_number": lambda v: v[:-1] + ("0" if v[-1] != "0" else "1"), "name": lambda v: "",
+               "division_code": lambda v: "33x", "disability_level": lambda v: "5", "low_income": lambda v: "yes",
+               "employment": lambda v: "boss", "extra": lambda v: "[1]"}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(broken=st.dictionaries(st.integers(0, 9), st.sampled_from(sorted(CORRUPTIONS)), min_size=1, max_size=4))
+def test_every_bad_line_is_reported_and_nothing_is_written(engine, db: Session, broken: dict[int, str]) -> None:
+    lines = []
+    for i in range(10):
+        cells = {"id_number": id_number(date(1950, 1, 1), i), "name": "某人", "division_code": "330106",
+                 "disability_level": "0", "low_income": "false", "veteran": "false", "elderly_alone": "false",
+                 "employment": "employed", "extra": ""}
+        if i in broken:
+            cells[broken[i]] = CORRUPTIONS[broken[i]](cells[broken[i]])
+        lines.append(",".join(cells.values()) + "\n")
+    with pytest.raises(ValidationFailed) as refused:
+        persons.import_persons(db, SYSTEM, (PERSON_HEADER + "".join(lines)).encode(), "p.csv")
+    reported = {r["line"]: [e["field"] for e in r["errors"]] for r in refused.value.details["rows"]}
+    assert reported == {i + 2: [field] for i, field in broken.items()}
+    assert db.scalar(select(func.count()).select_from(Person)) == 0

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from cityloop.audit import service as audit
@@ -42,8 +43,8 @@ def amount(policy: Policy, record: dict[str, Any]) -> float | None:
     return None if fixed is None else float(fixed)
 
 
-def open_for(session: Session, policy: Policy, subject_ids: Sequence[str]) -> list[Fulfilment]:
-    """One task per newly eligible subject × policy version (none twice), in the caller's transaction."""
+def open_for(session: Session, policy: Policy, subject_ids: Sequence[str]) -> list[int]:
+    """One task per newly eligible subject × policy version (none twice), in the caller's transaction; their ids."""
     have = repo.existing_keys(session, policy.id, list(subject_ids))
     fresh = [s for s in dict.fromkeys(subject_ids) if (s, policy.version) not in have]
     if not fresh:
@@ -52,20 +53,25 @@ def open_for(session: Session, policy: Policy, subject_ids: Sequence[str]) -> li
     registry = columns.load(session, policy.object, columns.today(), fresh, extras)
     now = utcnow()
     stage_due = due(session, Stage.VERIFY, now)
-    tasks = []
+    rows = []
     for i, sid in enumerate(registry.ids):
         record = registry.record(i)
-        tasks.append(Fulfilment(policy_id=policy.id, policy_version=policy.version, subject_kind=policy.object,
-                                subject_id=str(sid), division_code=record["division_code"], stage=Stage.VERIFY,
-                                amount=amount(policy, record), stage_due=stage_due, created_at=now))
-    session.add_all(tasks)
-    session.flush()
-    session.add_all(FulfilmentEvent(fulfilment_id=t.id, action="open", to_stage=Stage.VERIFY, at=now,
-                                    note="符合免申即享条件，自动生成", data={"amount": t.amount}) for t in tasks)
-    audit.record(session, SYSTEM, "fulfilment_open", "policy_fulfilment", [t.id for t in tasks],
-                 {"policy": policy.id, "version": policy.version}, areas=sorted({t.division_code for t in tasks}))
-    return tasks
-
+        rows.append({"policy_id": policy.id, "policy_version": policy.version, "subject_kind": policy.object,
+                     "subject_id": str(sid), "division_code": record["division_code"], "stage": Stage.VERIFY,
+                     "amount": amount(policy, record), "stage_due": stage_due, "overdue": False, "reason": "",
+                     "created_at": now, "updated_at": now})
+    if not rows:
+        return []
+    # Core inserts: a batch match can open tens of thousands of tasks, the ORM's unit of work is too slow there.
+    stmt = insert(Fulfilment).returning(Fulfilment.id, sort_by_parameter_order=True)
+    ids = list(session.scalars(stmt, rows))
+    session.execute(insert(FulfilmentEvent), [{"fulfilment_id": task_id, "action": "open", "from_stage": "",
+                                               "to_stage": Stage.VERIFY, "note": "符合免申即享条件，自动生成",
+                                               "data": {"amount": row["amount"]}, "at": now, "actor_id": None}
+                                              for task_id, row in zip(ids, rows, strict=True)])
+    audit.record(session, SYSTEM, "fulfilment_open", "policy_fulfilment", ids,
+                 {"policy": policy.id, "version": policy.version}, areas=sorted({r["division_code"] for r in rows}))
+    return ids
 
 def withdraw(session: Session, policy: Policy, subject_ids: Sequence[str]) -> list[Fulfilment]:
     """Withdraw the open tasks of subjects no longer eligible, each with the criteria they now fail."""

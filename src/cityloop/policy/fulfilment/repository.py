@@ -52,9 +52,10 @@ def existing_keys(session: Session, policy_id: str, subject_ids: list[str]) -> s
     """(subject id, version) of the tasks a policy already has for these subjects; system use."""
     found: set[tuple[str, int]] = set()
     for start in range(0, len(subject_ids), 5000):
-        stmt = select(Fulfilment.subject_id, Fulfilment.policy_version).where(
-            Fulfilment.policy_id == policy_id, Fulfilment.subject_id.in_(subject_ids[start:start + 5000]))
-        found |= {(s, v) for s, v in session.execute(stmt)}
+        # By subject (its index), the policy checked here: the unique index's policy prefix would scan its tasks.
+        stmt = select(Fulfilment.subject_id, Fulfilment.policy_version, Fulfilment.policy_id).where(
+            Fulfilment.subject_id.in_(subject_ids[start:start + 5000]))
+        found |= {(s, v) for s, v, p in session.execute(stmt) if p == policy_id}
     return found
 
 

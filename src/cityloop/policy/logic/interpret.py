@@ -65,9 +65,9 @@ def apply(rule: Any, data: dict[str, Any]) -> Any:
         value = data.get(str(name))
         return default if value is None else value
     if op in {"and", "or"}:
-        return _and_or(op, raw, data)
+        return _and_or(op, raw if isinstance(raw, list) else [raw], data)
     if op == "if":
-        args = raw
+        args = raw if isinstance(raw, list) else [raw]  # {"if": x} is {"if": [x]}, as for every operator
         for i in range(0, len(args) - 1, 2):
             if truthy(apply(args[i], data)):
                 return apply(args[i + 1], data)

@@ -8,6 +8,11 @@ COMPARISONS = frozenset({"==", "!=", "===", "!==", ">", ">=", "<", "<="})
 LOGICAL = frozenset({"and", "or", "!", "!!", "if"})
 ARITHMETIC = frozenset({"+", "-", "*", "/", "%", "min", "max"})
 OPERATORS = COMPARISONS | LOGICAL | ARITHMETIC | {"var", "in"}
+# (fewest, most) arguments of the other operators; a rule outside them cannot be evaluated.
+ARITY: dict[str, tuple[int, int | None]] = {
+    "!": (1, 1), "!!": (1, 1), "/": (2, 2), "%": (2, 2), "-": (1, 2), "in": (2, 2), "+": (1, None), "*": (1, None),
+    "min": (1, None), "max": (1, None), "and": (1, None), "or": (1, None), "if": (1, None),
+}
 
 
 class RuleError(ValueError):
@@ -38,6 +43,15 @@ def check(rule: Any, attributes: frozenset[str], path: str) -> None:
         return
     if op in COMPARISONS and (not isinstance(args, list) or not 2 <= len(args) <= (3 if op in {"<", "<="} else 2)):
         raise RuleError(f"{path}.{op}", f"{op} 需要 2 个参数", f"{op} takes 2 arguments (< and <= also 3)")
+    count = len(args) if isinstance(args, list) else 1
+    low, high = ARITY.get(op, (0, None))
+    if count < low or (high is not None and count > high):
+        want = f"{low}" if low == high else f"{low}–{high}" if high else f"≥{low}"
+        raise RuleError(f"{path}.{op}", f"{op} 需要 {want} 个参数", f"{op} takes {want} arguments")
+    for i, arg in enumerate(args if isinstance(args, list) else [args]):
+        # An array literal only makes sense as the set `in` looks into; elsewhere it cannot be compared or counted.
+        if isinstance(arg, list) and not (op == "in" and i == 1):
+            raise RuleError(f"{path}.{op}[{i}]", "此处不能使用数组", "an array is not allowed here")
     check(args, attributes, f"{path}.{op}")
 
 

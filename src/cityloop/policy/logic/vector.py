@@ -18,10 +18,21 @@ Value = Any  # a numpy array of the column length, or a scalar literal
 
 def evaluate(rule: Any, columns: dict[str, Vector], n: int) -> NDArray[np.bool_]:
     """The truthiness of `rule` for each of the n rows."""
-    return _truthy(_eval(rule, columns), n)
+    # A rule without variables yields one value (or a length-1 array): it holds for every row alike.
+    return np.broadcast_to(_truthy(_eval(rule, columns), n), (n,)).copy()
 
 
 def _eval(rule: Any, columns: dict[str, Vector]) -> Value:
+    out = _eval_node(rule, columns)
+    # Operations over literals only give numpy scalars or 0-d arrays: back to plain values.
+    if isinstance(out, np.generic) or (isinstance(out, np.ndarray) and out.ndim == 0):
+        return out.item()
+    if isinstance(out, np.ndarray) and out.dtype.kind in "US":
+        return out.astype(object)  # text columns are object arrays throughout (np.where may give fixed-width str)
+    return out
+
+
+def _eval_node(rule: Any, columns: dict[str, Vector]) -> Value:
     if isinstance(rule, list):
         return [_eval(r, columns) for r in rule]
     if not isinstance(rule, dict):

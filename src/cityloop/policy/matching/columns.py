@@ -17,6 +17,7 @@ from cityloop.policy.registry.attributes import ENTERPRISE, PERSON, person_row_i
 from cityloop.policy.registry.models import Enterprise, Person
 
 PREFIX = "extra."
+CHUNK = 5000
 
 
 def today() -> date:
@@ -56,9 +57,7 @@ def load(session: Session, kind: str, day: date, subject_ids: Sequence[str] | No
         return _persons(session, day, subject_ids, keys)
     names = list(ENTERPRISE)
     stmt = select(*[getattr(Enterprise, n) for n in names], *([Enterprise.extra] if keys else []))
-    if subject_ids is not None:
-        stmt = stmt.where(Enterprise.uscc.in_(list(subject_ids)))
-    rows = session.execute(stmt.order_by(Enterprise.id)).all()
+    rows = _rows(session, stmt.order_by(Enterprise.id), Enterprise.uscc, subject_ids)
     raw = list(zip(*rows, strict=True)) if rows else [() for _ in range(len(names) + bool(keys))]
     columns = {n: typed(ENTERPRISE[n], values) for n, values in zip(names, raw, strict=False)}
     columns |= _extras(raw[-1] if keys else (), keys)
@@ -69,15 +68,23 @@ def _persons(session: Session, day: date, subject_ids: Sequence[str] | None, key
     names = [n for n in PERSON if n != "age"]
     stmt = select(Person.id, Person.birth_date, *[getattr(Person, n) for n in names],
                   *([Person.extra] if keys else []))
-    if subject_ids is not None:
-        stmt = stmt.where(Person.id.in_([r for r in map(person_row_id, subject_ids) if r is not None]))
-    rows = session.execute(stmt.order_by(Person.id)).all()
+    row_ids = None if subject_ids is None else [r for r in map(person_row_id, subject_ids) if r is not None]
+    rows = _rows(session, stmt.order_by(Person.id), Person.id, row_ids)
     raw = list(zip(*rows, strict=True)) if rows else [() for _ in range(len(names) + 2 + bool(keys))]
     columns = {n: typed(PERSON[n], values) for n, values in zip(names, raw[2:], strict=False)}
     columns["age"] = ages(np.asarray(raw[1], dtype="datetime64[D]"), day)
     columns |= _extras(raw[-1] if keys else (), keys)
     ids = np.asarray([person_subject_id(i) for i in raw[0]], dtype=object)
     return Registry("person", ids, columns)
+
+
+def _rows(session: Session, stmt: Any, key: Any, keys: Sequence[Any] | None) -> list[Any]:
+    if keys is None:
+        return list(session.execute(stmt).all())
+    found: list[Any] = []
+    for start in range(0, len(keys), CHUNK):  # bounded IN lists: databases cap the parameters of one statement
+        found += session.execute(stmt.where(key.in_(list(keys[start:start + CHUNK])))).all()
+    return found
 
 
 def ages(births: NDArray[Any], day: date) -> NDArray[np.float64]:

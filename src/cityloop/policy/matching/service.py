@@ -35,13 +35,9 @@ def _run(session: Session, kind: str, policies: Sequence[Policy], subject_ids: S
          ) -> tuple[list[Outcome], list[Change]]:
     day = today()
     registry = columns.load(session, kind, day, subject_ids, _extras(policies))
-    found: list[Outcome] = []
-    changes: list[Change] = []
-    for policy in policies:
-        rows = outcomes(policy, registry, day)
-        changes += store.save(session, kind, [policy], rows, subject_ids)
-        found += rows
-    return found, changes
+    found = [o for policy in policies for o in outcomes(policy, registry, day)]
+    # One comparison with the stored rows for all policies: a single query when only a few subjects changed.
+    return found, store.save(session, kind, policies, found, subject_ids)
 
 
 def match(session: Session, subject: Subject, policy_id: str | None = None) -> list[Outcome]:

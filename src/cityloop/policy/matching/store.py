@@ -50,18 +50,18 @@ def _stored(session: Session, kind: str, policy_ids: list[str], subject_ids: Seq
             ) -> dict[tuple[str, str], tuple[Any, ...]]:
     cols = (PolicyMatch.id, PolicyMatch.status, PolicyMatch.failed, PolicyMatch.values, PolicyMatch.policy_version,
             PolicyMatch.subject_kind, PolicyMatch.subject_id, PolicyMatch.policy_id)
-    base = select(*cols).where(PolicyMatch.policy_id.in_(policy_ids))
-    if subject_ids is not None:
+    if subject_ids is None:
         # Over the whole registry every row of the policies is in scope: one whose object changed goes too.
-        base = base.where(PolicyMatch.subject_kind == kind)
-    found: dict[tuple[str, str], tuple[Any, ...]] = {}
-    chunks = [None] if subject_ids is None else [list(subject_ids[i:i + BATCH])
-                                                 for i in range(0, len(subject_ids), BATCH)]
-    for chunk in chunks:
-        stmt = base if chunk is None else base.where(PolicyMatch.subject_id.in_(chunk))
-        for row in session.execute(stmt):
-            found[(row[6], row[7])] = tuple(row[:6])
-    return found
+        rows = list(session.execute(select(*cols).where(PolicyMatch.policy_id.in_(policy_ids))))
+    else:
+        # By subject only (its index), policies filtered here: a policy_id filter would lead the planner to scan
+        # every stored row of those policies, which grows with the registry.
+        wanted, rows = set(policy_ids), []
+        for start in range(0, len(subject_ids), BATCH):
+            stmt = select(*cols).where(PolicyMatch.subject_id.in_(list(subject_ids[start:start + BATCH])),
+                                       PolicyMatch.subject_kind == kind)
+            rows += [r for r in session.execute(stmt) if r[7] in wanted]
+    return {(r[6], r[7]): tuple(r[:6]) for r in rows}
 
 
 def _row(kind: str, o: Outcome, version: int) -> dict[str, Any]:

@@ -9,12 +9,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityloop.audit import service as audit
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.errors import Forbidden, ValidationFailed
+from cityloop.policy.fulfilment.opening import open_for
 from cityloop.policy.logic.validate import RuleError
+from cityloop.policy.matching.models import PolicyMatch
 from cityloop.policy.matching.service import rematch_policy
 from cityloop.policy.policies.models import Policy, PolicyVersion
 from cityloop.policy.policies.parse import policy
@@ -44,13 +47,24 @@ def import_json(session: Session, subject: Subject, data: bytes) -> PolicyImport
     checked = _checked(items)
     report = PolicyImport()
     for p in checked:
+        found = session.get(Policy, p["id"])
+        was_no_application = found is not None and found.no_application
         saved = save(session, p, report)
         if saved is not None:
             rematch_policy(session, saved)
+            if saved.no_application and not was_no_application:
+                # Subjects already eligible saw no change of standing: they get their 免申即享 tasks here.
+                open_for(session, saved, eligible_ids(session, saved.id))
     audit.record(session, subject, "import_policies", "policy", [],
                  {"created": report.created, "updated": report.updated, "unchanged": len(report.unchanged)})
     session.commit()
     return report
+
+
+def eligible_ids(session: Session, policy_id: str) -> list[str]:
+    """Subjects stored as eligible for a policy."""
+    stmt = select(PolicyMatch.subject_id).where(PolicyMatch.policy_id == policy_id, PolicyMatch.status == "eligible")
+    return list(session.scalars(stmt))
 
 
 def _checked(items: list[Any]) -> list[dict[str, Any]]:

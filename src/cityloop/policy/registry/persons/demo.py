@@ -13,10 +13,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from cityloop.kit.auth import SYSTEM
+from cityloop.kit.clock import to_local, utcnow
 from cityloop.policy.registry.persons.idnumber import check_char
 from cityloop.policy.registry.persons.rows import COLUMNS
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "demo_persons.json"
+POLICIES = DATA.with_name("person_policies.json")
 
 
 @lru_cache
@@ -89,3 +94,15 @@ def to_csv(rows: Sequence[dict[str, str]]) -> bytes:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode("utf-8")
+
+
+def seed(session: Session, n: int, divisions: Sequence[str], seed_value: int = 12) -> dict[str, Any]:
+    """Import N demo persons and the demo person policies (matches and 免申即享 tasks follow); for `demo seed`."""
+    from cityloop.policy.policies import service as policies
+    from cityloop.policy.registry.persons import service as persons
+
+    rows = generate(n, divisions, to_local(utcnow()).date(), seed_value)
+    report = persons.import_persons(session, SYSTEM, to_csv(rows), "demo-persons.csv")
+    imported = policies.import_json(session, SYSTEM, POLICIES.read_bytes())
+    return {"persons": report.created + report.updated + report.unchanged,
+            "policies": len(imported.created) + len(imported.updated) + len(imported.unchanged)}
