@@ -22,10 +22,8 @@ from cityloop.policy.notices.models import PolicyNotice
 from cityloop.policy.policies import service as policies
 from cityloop.policy.registry.models import Enterprise
 from cityloop.policy.registry.persons import demo as persons_demo
-from cityloop.policy.registry.persons import service as persons_service
 
 POLICIES = Path(__file__).resolve().parents[1] / "data" / "demo_policies.json"
-PERSON_POLICIES = Path(__file__).resolve().parents[1] / "data" / "person_policies.json"
 FIRM = "firm"
 FIRM_PHONE = "13800000001"  # a demo contact phone: its SMS go to the log gateway
 
@@ -58,11 +56,9 @@ def seed(session: Session, password: str, n: int = 30_000, seed: int = 42, perso
         session.execute(insert(Enterprise), [{**r, "created_at": now, "updated_at": now}
                                              for r in rows[start:start + 5000]])
     session.commit()
-    people = _persons(session, persons, streets, seed)
+    residents = persons_demo.seed(session, persons, streets, seed) if persons > 0 else {"persons": 0, "policies": 0}
+    session.commit()
     imported = policies.import_json(session, SYSTEM, POLICIES.read_bytes())
-    if people:
-        for_people = policies.import_json(session, SYSTEM, PERSON_POLICIES.read_bytes())
-        imported.created.extend(for_people.created)
     found = matching.match(session, SYSTEM)
     uscc = _showcase(session)
     name = session.scalar(select(Enterprise.name).where(Enterprise.uscc == uscc)) or ""
@@ -71,18 +67,9 @@ def seed(session: Session, password: str, n: int = 30_000, seed: int = 42, perso
     links.link_user(session, SYSTEM, user.id, "enterprise", uscc, FIRM_PHONE)
     notices = session.scalar(select(func.count()).select_from(PolicyNotice)) or 0
     eligible = sum(o.eligible for o in found)
-    return PolicyDemo(len(rows), people, len(imported.created) + len(imported.updated), eligible, len(found) - eligible,
+    return PolicyDemo(len(rows), residents["persons"], len(imported.created) + len(imported.updated)
+                      + residents["policies"], eligible, len(found) - eligible,
                       int(notices), uscc, name, round(time.perf_counter() - started, 1))
-
-
-def _persons(session: Session, n: int, streets: list[str], seed: int) -> int:
-    """N residents through the registry import (ID numbers encrypted, blind-indexed), before any person policy."""
-    if n <= 0:
-        return 0
-    rows = persons_demo.generate(n, streets, to_local(utcnow()).date(), seed)
-    report = persons_service.import_persons(session, SYSTEM, persons_demo.to_csv(rows), "demo-persons.csv")
-    session.commit()
-    return report.created + report.updated + report.unchanged
 
 
 def _showcase(session: Session) -> str:
