@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+
+from browser_server import seeded_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,11 +23,6 @@ TITLE = "小区门口井盖松动有异响"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
@@ -41,32 +31,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         pytest.skip("Debian chromium is not installed at /usr/bin/chromium (./test installs it)")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     tmp = tmp_path_factory.mktemp("browser")
-    env = {**os.environ, "CITYLOOP_DATABASE_URL": f"sqlite:///{tmp / 'cityloop.db'}",
-           "CITYLOOP_VAR_DIR": str(tmp / "var"), "CITYLOOP_RUN_SWEEPER": "false", "CITYLOOP_IOT_INGEST": "false",
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(Path(__file__).parent)])}
-    seeded = subprocess.run([sys.executable, str(Path(__file__).parent / "browser_seed.py"), "300"], env=env,
-                            capture_output=True, text=True, timeout=600, check=False)
-    if seeded.returncode:
-        pytest.fail(f"seeding failed:\n{seeded.stderr[-3000:]}")
-    info: dict[str, Any] = json.loads(seeded.stdout.strip().splitlines()[-1])
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "browser_app:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning"], env=env, cwd=Path(__file__).parent)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if httpx.get(base + "/static/css/app.css", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.25)
-        else:
-            pytest.fail("the app did not start")
-        yield {**info, "base": base}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    here = Path(__file__).parent
+    with seeded_server(tmp, [str(here / "browser_seed.py"), "300"], "browser_app:app", here, jobs=True) as info:
+        yield info
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from browser_server import seeded_server
 from builders import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -26,11 +21,6 @@ PHONE = {"width": 375, "height": 800}
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
@@ -39,34 +29,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         pytest.skip("Debian chromium is not installed at /usr/bin/chromium")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     tmp = tmp_path_factory.mktemp("sharing-browser")
-    env = {**os.environ, "CITYLOOP_DATABASE_URL": f"sqlite:///{tmp / 'cityloop.db'}",
-           "CITYLOOP_VAR_DIR": str(tmp / "var"), "CITYLOOP_RUN_SWEEPER": "false", "CITYLOOP_RUN_JOBS": "false",
-           "CITYLOOP_IOT_INGEST": "false", "CITYLOOP_PASSWORD_TIME_COST": "1",
-           "CITYLOOP_PASSWORD_MEMORY_KIB": "1024",
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT / "tests"), str(HERE)])}
-    seeded = subprocess.run([sys.executable, str(HERE / "sharing_browser_seed.py")], env=env, capture_output=True,
-                            text=True, timeout=600, check=False)
-    if seeded.returncode:
-        pytest.fail(f"seeding failed:\n{seeded.stderr[-3000:]}")
-    info: dict[str, Any] = json.loads(seeded.stdout.strip().splitlines()[-1])
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "cityloop.app:create_app", "--host",
-                             "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if httpx.get(base + "/static/css/app.css", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.25)
-        else:
-            pytest.fail("the app did not start")
-        yield {**info, "base": base}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with seeded_server(tmp, [str(HERE / "sharing_browser_seed.py")], "cityloop.app:create_app", HERE) as info:
+        yield info
 
 
 def _page(browser: Any, base: str, username: str) -> Any:
