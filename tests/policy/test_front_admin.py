@@ -113,8 +113,8 @@ def test_an_import_with_a_bad_node_writes_nothing(world, db) -> None:
 
 
 @pytest.mark.parametrize("rule", [{"min": []}, {"!": []}])
-def test_a_preview_of_criteria_that_cannot_be_computed_is_refused(world, db, rule) -> None:
+def test_a_preview_of_criteria_the_evaluator_cannot_run_is_refused_at_the_node(world, db, rule) -> None:
     city(db)
     with pytest.raises(ValidationFailed) as refused:
         preview(db, world.subjects["admin"], "enterprise", [{"label": "x", "rule": rule}])
-    assert list(refused.value.fields) == ["criteria"]
+    assert list(refused.value.fields) == [f"criteria[0].rule.{next(iter(rule))}"]  # the bad node, by its path
