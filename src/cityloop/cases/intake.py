@@ -7,17 +7,17 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import cityloop.cases.fulltext.index  # noqa: F401  (keeps each case's search terms on insert and edit)
-from cityloop.cases import notices, routing
+from cityloop.cases import notices, routing, storage
 from cityloop.cases import repository as repo
 from cityloop.cases.calendar_source import calendar, dispatch_due
 from cityloop.cases.idempotency import service as idempotency
-from cityloop.cases.models import Case, CaseEvent
+from cityloop.cases.models import Case
 from cityloop.cases.received_time import received_at_problem
 from cityloop.cases.schemas import CaseIn
 from cityloop.cases.states import State
@@ -74,10 +74,7 @@ def intake(session: Session, subject: Subject, data: CaseIn, idempotency_key: st
         case = _build(session, subject, data, key)
         if key and idempotency.begin(session, key, print_) is not None:
             return _replayed(session, subject, key), False
-        session.add(case)
-        session.flush()
-        if key:
-            idempotency.record(session, key, print_, case.id)
+        storage.store_new_case(session, case, _first_events(subject, case), (key, print_) if key else None)
     except IntegrityError:
         session.rollback()
         # A concurrent request with the same key committed first: replay its case (or refuse a different body).
@@ -87,7 +84,7 @@ def intake(session: Session, subject: Subject, data: CaseIn, idempotency_key: st
     except BaseException:
         session.rollback()
         raise
-    _record_intake_events(session, subject, case)
+    _announce(session, case)
     session.commit()
     if not getattr(_paused, "after_intake", False):
         for hook in after_intake:
@@ -229,15 +226,21 @@ def _categorise(session: Session, data: CaseIn, version_id: int | None) -> tuple
     return None, {}
 
 
-def _record_intake_events(session: Session, subject: Subject, case: Case) -> None:
-    actor_id = subject.id if subject.kind == "user" else None
-    session.add(CaseEvent(case_id=case.id, action="receive", from_state=None, to_state=State.RECEIVED,
-                          actor_id=actor_id, actor_name=subject.name, actor_kind=subject.kind, at=case.received_at,
-                          data={"channel": case.channel}))
+def _first_events(subject: Subject, case: Case) -> list[dict[str, Any]]:
+    """The history rows of a new case: received, and dispatched when the responsibility list named a unit."""
+    received = {"action": "receive", "from_state": None, "to_state": State.RECEIVED,
+                "actor_id": subject.id if subject.kind == "user" else None, "actor_name": subject.name,
+                "actor_kind": subject.kind, "at": case.received_at, "note": "", "data": {"channel": case.channel}}
+    if case.state != State.DISPATCHED:
+        return [received]
+    return [received, {"action": "auto_dispatch", "from_state": State.RECEIVED, "to_state": State.DISPATCHED,
+                       "actor_id": None, "actor_name": "system", "actor_kind": "system", "at": case.received_at,
+                       "note": "", "data": {"unit_id": case.unit_id}}]
+
+
+def _announce(session: Session, case: Case) -> None:
+    """In the case's transaction: the unit's notice of an automatic dispatch, then the on-intake hooks."""
     if case.state == State.DISPATCHED:
-        session.add(CaseEvent(case_id=case.id, action="auto_dispatch", from_state=State.RECEIVED,
-                              to_state=State.DISPATCHED, actor_id=None, actor_name="system", actor_kind="system",
-                              at=case.received_at, data={"unit_id": case.unit_id}))
         notices.auto_dispatched(session, case)
     for hook in on_intake:
         hook(session, case)

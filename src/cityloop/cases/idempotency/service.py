@@ -43,18 +43,16 @@ def fingerprint(data: CaseIn) -> str:
 
 def begin(session: Session, key: str, print_: str) -> int | None:
     """Before the work: the id of the case to replay, or None to go ahead (PostgreSQL: the key is now locked)."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql" and not repo.try_lock(session, key):
-        raise KeyInFlight("相同幂等键的请求正在处理中，请稍后重试",
-                          "A request with this Idempotency-Key is in progress")
-    row = repo.get(session, key)
-    if row is None:
+    if session.get_bind().dialect.name == "postgresql":
+        locked, stored = repo.lock_and_get(session, key)
+        if not locked:
+            raise KeyInFlight("相同幂等键的请求正在处理中，请稍后重试",
+                              "A request with this Idempotency-Key is in progress")
+    else:
+        stored = repo.get(session, key)
+    if stored is None:
         return None
-    if row.fingerprint is not None and row.fingerprint != print_:
+    fingerprint, case_id = stored
+    if fingerprint is not None and fingerprint != print_:
         raise KeyReused("该幂等键已用于另一份不同的请求内容", "This Idempotency-Key was used with a different body")
-    return row.case_id
-
-
-def record(session: Session, key: str, print_: str, case_id: int) -> None:
-    """Store the key with the new case, in the case's transaction."""
-    repo.add(session, key, print_, case_id)
+    return case_id
