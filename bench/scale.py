@@ -171,7 +171,8 @@ def bulk_mode(engine: Engine, timings: dict[str, Any]) -> Iterator[None]:
             {"t": list(BULK_TABLES)}).all()
         foreign = conn.execute(text(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE contype = 'f' AND (conrelid = ANY(CAST(:t AS regclass[])) OR confrelid = ANY(CAST(:t AS regclass[])))"),
+            "WHERE contype = 'f' AND (conrelid = ANY(CAST(:t AS regclass[])) "
+            "OR confrelid = ANY(CAST(:t AS regclass[])))"),
             {"t": list(BULK_TABLES)}).all()
         for table, name, _definition in foreign:
             conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))

@@ -14,8 +14,6 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import (
-    Column,
-    ColumnDefault,
     ColumnElement,
     Connection,
     Executable,
@@ -26,12 +24,12 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session
 
 from cityloop.cases.fulltext.grams import grams
 from cityloop.cases.idempotency.models import IdempotencyKey
 from cityloop.cases.models import Case, CaseEvent, CaseFile, file_names
+from cityloop.kit.core_insert import attach_loaded, column_values
 
 CASES = cast(Table, Case.__table__)
 EVENTS = cast(Table, CaseEvent.__table__)
@@ -54,25 +52,13 @@ def store_new_case(session: Session, case: Case, events: list[dict[str, Any]],
         case_id = connection.execute(_case_insert(), {f"c_{k}": v for k, v in values.items()}).scalar_one()
         _dependants(connection, case_id, events, key, names)
     values.pop("search_grams")  # deferred on the model: not part of a loaded case
-    for name, value in {**values, "id": case_id}.items():
-        set_committed_value(case, name, value)
-    make_transient_to_detached(case)
-    session.add(case)
+    attach_loaded(session, case, {**values, "id": case_id})
 
 
 def _values(case: Case) -> dict[str, Any]:
-    """Every column's value: the object's, else the column's Python default, else NULL."""
-    given = {c.key: case.__dict__[c.key] if c.key in case.__dict__ else _default(c) for c in CASE_COLUMNS}
+    given = column_values(case, CASES)
     given["search_grams"] = grams(f"{case.title} {case.content}")  # as the ORM listener would (cases.fulltext)
     return given
-
-
-def _default(column: Column[Any]) -> Any:
-    # Core fills Python defaults only for columns a statement leaves out; every statement here names them all.
-    if column.default is None:
-        return None
-    default = cast(ColumnDefault, column.default)
-    return default.arg(None) if default.is_callable else default.arg
 
 
 def _params(values: dict[str, Any], events: list[dict[str, Any]], key: tuple[str, str] | None,

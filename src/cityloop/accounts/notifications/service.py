@@ -12,6 +12,7 @@ from cityloop.accounts.notifications import repository as repo
 from cityloop.accounts.notifications.models import Notification
 from cityloop.kit.auth import Role, Subject
 from cityloop.kit.clock import utcnow
+from cityloop.kit.core_insert import insert_loaded
 from cityloop.kit.errors import NotFound
 
 # Called for every stored notice (channels add SMS or webhooks here); they must not raise.
@@ -39,9 +40,7 @@ def notify_users(session: Session, user_ids: Iterable[int], notice: Notice) -> l
                          text_en=notice.text_en, sender_name=notice.sender_name, reply_by=notice.reply_by,
                          created_at=now)
             for uid in dict.fromkeys(user_ids)]
-    session.add_all(rows)
-    if deliverers:
-        session.flush()  # deliverers log the notice's id
+    insert_loaded(session, rows)  # ids at once (deliverers log them), without the unit of work: intake writes these
     for row in rows:
         for deliver in deliverers:
             deliver(session, row)

@@ -18,6 +18,7 @@ from cityloop.channels.notify.models import OutboxMessage
 from cityloop.config import get_settings
 from cityloop.kit.auth import SYSTEM, Subject
 from cityloop.kit.clock import utcnow
+from cityloop.kit.core_insert import insert_loaded
 from cityloop.kit.crypto import blind_index, decrypt, encrypt
 
 # A case received longer ago than this when it is filed is history being imported (received_at set by an
@@ -99,7 +100,7 @@ def _webhook(session: Session, case: Case, kind: str) -> None:
 
 def _add(session: Session, channel: str, kind: str, case: Case | None, recipient: str | None, text: str,
          user_id: int | None, payload: dict[str, Any]) -> None:
-    session.add(OutboxMessage(channel=channel, kind=kind, case_id=case.id if case else None,
-                              division_code=case.division_code if case else "", user_id=user_id,
-                              recipient=encrypt(recipient), recipient_index=blind_index(recipient), text=text,
-                              payload=payload, next_attempt_at=utcnow()))
+    insert_loaded(session, [OutboxMessage(channel=channel, kind=kind, case_id=case.id if case else None,
+                                          division_code=case.division_code if case else "", user_id=user_id,
+                                          recipient=encrypt(recipient), recipient_index=blind_index(recipient),
+                                          text=text, payload=payload, next_attempt_at=utcnow())])
