@@ -15,8 +15,8 @@ from cityloop.accounts.notifications.models import Notification
 def active_users_of_unit(session: Session, unit_id: int) -> list[tuple[int, list[str]]]:
     """(id, roles) of the active accounts of one unit (two columns: intake runs this for every dispatched case)."""
     stmt = select(User.id, User.roles).where(User.unit_id == unit_id, User.is_active.is_(True)).order_by(User.id)
-    with session.no_autoflush:  # the caller's pending rows are flushed once, at its commit
-        return [(int(uid), list(roles or [])) for uid, roles in session.execute(stmt)]
+    # Core on the session's connection: no ORM overhead, and the caller's pending rows are not flushed early.
+    return [(int(uid), list(roles or [])) for uid, roles in session.connection().execute(stmt)]
 
 
 def page_of(session: Session, user_id: int, unread_only: bool, offset: int, limit: int

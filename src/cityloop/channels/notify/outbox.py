@@ -60,14 +60,14 @@ def on_notice(session: Session, notice: Notification) -> None:
     """An in-app notice to staff also goes out by SMS when its kind has a template and the user has a phone."""
     if notice.kind not in templates.SEED or templates.SEED[notice.kind]["audience"] != "handler":
         return
-    user = repo.user(session, notice.user_id)
-    if user is None or not user.phone:
+    phone = repo.user_phone(session, notice.user_id)
+    if not phone:
         return
     case = cases_repo.get_case(session, SYSTEM, notice.case_id) if notice.case_id else None
     lang = get_settings().notify_lang
     text = notice.text_en if lang == "en" and notice.text_en else notice.text
     values = {"number": case.number if case else "", "title": case.title if case else "", "text": text}
-    _sms(session, notice.kind, case, user.phone, templates.render(session, notice.kind, lang, values), user.id)
+    _sms(session, notice.kind, case, phone, templates.render(session, notice.kind, lang, values), notice.user_id)
 
 
 def _to_citizen(session: Session, case: Case, kind: str) -> None:

@@ -47,8 +47,8 @@ def opted_out(session: Session, user_id: int | None, phone_index: str | None) ->
                          OptOut.phone_index == phone_index if phone_index else None) if c is not None]
     if not conds:
         return False
-    with session.no_autoflush:  # asked while an intake is half-built: its rows are flushed once, at commit
-        return session.scalar(select(func.count()).where(or_(*conds))) != 0
+    # Core on the session's connection: asked for every SMS of an intake, and must not flush its half-built rows.
+    return bool(session.connection().scalar(select(OptOut.id).where(or_(*conds)).limit(1)))
 
 
 def opt_out_of(session: Session, user_id: int | None, phone_index: str | None) -> OptOut | None:
@@ -56,6 +56,11 @@ def opt_out_of(session: Session, user_id: int | None, phone_index: str | None) -
     if user_id:
         return session.scalar(select(OptOut).where(OptOut.user_id == user_id))
     return session.scalar(select(OptOut).where(OptOut.phone_index == phone_index))
+
+
+def user_phone(session: Session, user_id: int) -> str | None:
+    """One account's phone (Core: asked for every notice that may go out by SMS)."""
+    return session.connection().scalar(select(User.phone).where(User.id == user_id))
 
 
 def user(session: Session, user_id: int) -> User | None:
