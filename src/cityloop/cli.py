@@ -111,7 +111,7 @@ def serve(host: str | None = None, port: int | None = None, workers: int | None 
     uvicorn.run("cityloop.app:create_app", factory=True, host=host or s.host, port=port or s.port,
                 workers=workers or s.workers, reload=reload, log_level="info", access_log=s.access_log,
                 timeout_keep_alive=s.keep_alive_seconds, log_config=log_config, proxy_headers=bool(proxies),
-                forwarded_allow_ips=proxies or None)
+                forwarded_allow_ips=proxies or None, timeout_worker_healthcheck=s.worker_healthcheck_seconds)
 
 
 @db_app.command("upgrade")

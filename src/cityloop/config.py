@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     access_log: bool = Field(default=False, description="Log every HTTP request (uvicorn access log).")
     keep_alive_seconds: int = Field(default=5, description="Seconds an idle HTTP keep-alive connection stays open.")
     workers: int = Field(default=1, description="Uvicorn worker processes for `cityloop serve`.")
+    worker_healthcheck_seconds: int = Field(
+        default=30, ge=1, description="How long a worker may take to answer the supervisor's health check before it "
+        "is restarted; a saturated node answers late, and restarting it would drop the requests it holds.")
     env: Literal["development", "production"] = Field(
         default="development", description="`production` refuses to start without an explicit, unpublished "
         "`CITYLOOP_SECRET_KEY`.")
