@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from cityloop.cases.fulltext.grams import grams, phrases
 from cityloop.cases.fulltext.index import matches
 from cityloop.cases.models import Case
 from cityloop.cases.repository import scoped_cases
+from cityloop.cases.search import repository as search_repo
 from cityloop.cases.search.repository import by_words
 from cityloop.kit.auth import SYSTEM
 
@@ -79,3 +81,21 @@ def test_an_edited_text_is_reindexed(db: Session, world: World) -> None:
 def test_latin_words_match_whatever_their_case(db: Session, world: World) -> None:
     case = file_case(db, world.subjects["agent"], title="小区WiFi信号差", content="小区公共WiFi经常断线。")
     assert case.id in _found(db, "wifi")
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_walking_the_newest_cases_finds_only_real_matches_and_the_index_the_rest(
+        db: Session, world: World, data: st.DataObject, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_repo, "RECENT_WALK", 2)  # the newest two cases are walked, older ones need the index
+    texts = data.draw(st.lists(st.text(alphabet=HANZI, min_size=4, max_size=10), min_size=4, max_size=8), label="t")
+    for text in texts:
+        file_case(db, world.subjects["agent"], title=text[:6], content=text)
+    word = data.draw(st.sampled_from(texts), label="from")[:2]
+    limit = data.draw(st.integers(1, 4), label="limit")
+    search_repo._horizons.clear()
+    found = [c.id for c in by_words(db, SYSTEM, [word], limit)]
+    every = _substring(db, [word])
+    assert set(found) <= every
+    assert len(found) == min(limit, len(every))

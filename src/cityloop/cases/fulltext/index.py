@@ -46,26 +46,44 @@ def matches(query: str, dialect: str) -> tuple[ColumnElement[bool], ColumnElemen
     words = [w for w in phrases(query) if w]
     if not words:
         return None
-    # A lone Chinese character is a term only where it stood alone: look for it in the text itself.
-    singles = [w[0] for w in words if len(w) == 1 and len(w[0]) == 1 and not w[0].isascii()]
-    indexed = [w for w in words if not (len(w) == 1 and len(w[0]) == 1 and not w[0].isascii())]
-    plain = [or_(Case.title.contains(c, autoescape=True), Case.content.contains(c, autoescape=True)) for c in singles]
+    singles = _singles(words)
+    indexed = [w for w in words if not _single(w)]
+    plain = [_contains(c) for c in singles]
     if not indexed:
         return and_(*plain), None
     if dialect == "postgresql":
         vector = func.to_tsvector(literal_column("'simple'"), Case.search_grams)
         tsq = func.to_tsquery(literal_column("'simple'"), _tsquery(indexed))
         # Every pair must be in the row (the GIN index answers that without rechecking), and the word itself must
-        # be in the text: a cheap test per row, which also lets the planner walk the newest cases for common words
-        # instead of computing each row's vector (a phrase query would recheck every candidate that way).
-        exact = [or_(Case.title.icontains(w, autoescape=True), Case.content.icontains(w, autoescape=True))
-                 if w.isascii() else
-                 or_(Case.title.contains(w, autoescape=True), Case.content.contains(w, autoescape=True))
-                 for w in _words(query)]
-        return and_(vector.op("@@")(tsq), *exact, *plain), func.ts_rank(vector, tsq)
+        # be in the text: a cheap test per row.
+        exact = substring_match(query)
+        return and_(vector.op("@@")(tsq), *([exact] if exact is not None else [])), func.ts_rank(vector, tsq)
     # SQLite: the terms of a word are adjacent in the stored text, so the phrase is a substring between spaces.
     padded = " " + Case.search_grams + " "
     return and_(*[padded.contains(" " + " ".join(t) + " ", autoescape=True) for t in indexed], *plain), None
+
+
+def substring_match(query: str) -> ColumnElement[bool] | None:
+    """Title or content holds every word of `query` as typed (Latin letters in any case): the exact test, which
+    needs no index and so can filter the newest cases as they are walked."""
+    words = [w for w in phrases(query) if w]
+    exact = [or_(Case.title.icontains(w, autoescape=True), Case.content.icontains(w, autoescape=True))
+             if w.isascii() else _contains(w) for w in _words(query)]
+    exact += [_contains(c) for c in _singles(words)]
+    return and_(*exact) if exact else None
+
+
+def _single(word: list[str]) -> bool:
+    # A lone Chinese character is a term only where it stood alone: look for it in the text itself.
+    return len(word) == 1 and len(word[0]) == 1 and not word[0].isascii()
+
+
+def _singles(words: list[list[str]]) -> list[str]:
+    return [w[0] for w in words if _single(w)]
+
+
+def _contains(text: str) -> ColumnElement[bool]:
+    return or_(Case.title.contains(text, autoescape=True), Case.content.contains(text, autoescape=True))
 
 
 def pg_index_sql() -> list[Any]:
