@@ -57,14 +57,18 @@ def _text(rnd: random.Random) -> tuple[str, str]:
 def generated_cases(n: int, units: dict[tuple[str, str], int], now: datetime,
                     seed: int = 11) -> Iterator[tuple[Any, ...]]:
     """N case rows (the KPI bench's life cycles) with varied texts and search terms, routed as a city would:
-    street matters to the street office, the rest to the district's 城管 or 住建 bureau by category."""
+    street matters to the street office, the rest to the district's 城管 or 住建 bureau by category; the
+    warning card each one's timing earned; callers (blind phone index) of whom some call often, 15 % anonymous."""
     from functools import lru_cache
 
     from cityloop.cases.fulltext.grams import grams
+    from cityloop.kit.crypto import blind_index
 
     terms = lru_cache(maxsize=None)(grams)  # a few thousand distinct texts: compute each one's terms once
+    phone_index = lru_cache(maxsize=None)(lambda k: blind_index(f"139{k:08d}"))
     rnd = random.Random(seed)
     first, step = now - timedelta(days=365), 365 * 86400 / n
+    callers = max(n // 4, 1)  # a city's callers: most call once, a few call again and again
     for i in range(n):
         received = first + timedelta(seconds=(i + rnd.random()) * step)
         row = list(_lifecycle(rnd, received, now, 0))
@@ -73,12 +77,24 @@ def generated_cases(n: int, units: dict[tuple[str, str], int], now: datetime,
             ("chengguan" if category < "05" else "zhujian", street[:6])
         row[11] = units[kind] if row[11] is not None else None
         row[4], row[5] = _text(rnd)
-        yield (*row, terms(f"{row[4]} {row[5]}"))
+        row[CARD] = _card(received, row[DEADLINE], row[COMPLETED] or now)
+        caller = None if rnd.random() < 0.15 else min(int(rnd.paretovariate(1.2)) - 1, callers - 1) \
+            if rnd.random() < 0.3 else rnd.randrange(callers)
+        yield (*row, terms(f"{row[4]} {row[5]}"), phone_index(caller) if caller is not None else None)
+
+
+CARD, DEADLINE, COMPLETED = COLUMNS.index("card"), COLUMNS.index("deadline"), COLUMNS.index("completed_at")
+
+
+def _card(received: datetime, deadline: datetime, end: datetime) -> str:
+    """The warning card the SLA sweep leaves: yellow past 80 % of the time allowed, red once late."""
+    used = (end - received) / (deadline - received)
+    return "red" if used > 1 else "yellow" if used > 0.8 else "none"
 
 
 def load(engine: Engine, rows: Iterator[tuple[Any, ...]]) -> int:
     """COPY (PostgreSQL) or executemany (SQLite) the rows into cases."""
-    columns = [*COLUMNS, "search_grams"]
+    columns = [*COLUMNS, "search_grams", "reporter_phone_index"]
     count = 0
     if engine.dialect.name == "postgresql":
         return copy_pg(engine, rows, columns)

@@ -68,7 +68,9 @@ class Case(TimestampMixin, Base):
 
     __tablename__ = "cases"
     __table_args__ = (
-        Index("ix_cases_scope_state", "division_code", "state"),
+        # Pattern operators: the area rule is a prefix match (LIKE '330103%'), a range only with these (PostgreSQL).
+        Index("ix_cases_scope_state", "division_code", "state",
+              postgresql_ops={"division_code": "varchar_pattern_ops"}),
         Index("ix_cases_unit_state", "unit_id", "state"),
         Index("ix_cases_state_deadline", "state", "deadline"),
         Index("ix_cases_updated_at", "updated_at"),  # the KPI rollups' catch-up reads what changed since its last run
