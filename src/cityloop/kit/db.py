@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -91,8 +91,10 @@ def make_engine(url: str) -> Engine:
     # run in a few milliseconds at 10 M cases (the usual advice for OLTP work on PostgreSQL).
     # Custom plans always: psycopg prepares a statement after five runs, and the generic plan cannot see that the
     # area rule `division_code LIKE :scope || '%'` is a prefix, so a district's queue went from 15 to 55 ms.
-    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=1800,
-                         connect_args={"options": "-c jit=off -c plan_cache_mode=force_custom_plan"})
+    given = make_url(url).query.get("options", "")  # e.g. a search_path: kept, ours added after it
+    options = " ".join([*([given] if isinstance(given, str) else given), "-c jit=off",
+                        "-c plan_cache_mode=force_custom_plan"]).strip()
+    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=1800, connect_args={"options": options})
 
 
 @lru_cache

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from cityloop.cases.fulltext.index import matches, substring_match
 from cityloop.cases.models import Case
-from cityloop.cases.repository import get_case, scoped_cases
-from cityloop.kit.auth import Subject
+from cityloop.cases.repository import get_case, scope_filter, scoped_cases
+from cityloop.kit.auth import SYSTEM, Subject
 
 RANK_WINDOW = 500
 RECENT_WALK = 20_000  # newest cases compared word by word before the index is asked (about 30 ms on PostgreSQL)
@@ -78,7 +78,8 @@ def _horizon(session: Session) -> datetime | None:
     cached = _horizons.get(key)
     if cached is not None and now - cached[0] < HORIZON_SECONDS:
         return cached[1]
-    newest = select(Case.received_at).order_by(Case.received_at.desc()).offset(RECENT_WALK).limit(1)
-    horizon = session.scalar(newest)
+    # A time, not a case: read over the whole table (as the system), so every caller walks the same stretch.
+    newest = scope_filter(select(Case.received_at), SYSTEM).order_by(Case.received_at.desc())
+    horizon = session.scalar(newest.offset(RECENT_WALK).limit(1))
     _horizons[key] = (now, horizon)
     return horizon
