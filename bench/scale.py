@@ -68,7 +68,9 @@ def generated_cases(n: int, units: dict[tuple[str, str], int], now: datetime,
     phone_index = lru_cache(maxsize=None)(lambda k: blind_index(f"139{k:08d}"))
     rnd = random.Random(seed)
     first, step = now - timedelta(days=365), 365 * 86400 / n
-    callers = max(n // 4, 1)  # a city's callers: most call once, a few call again and again
+    # A city's callers: 15 % anonymous, 30 % of cases from frequent callers (one in 200 of the rest, about 60 cases
+    # each), the other cases from a large pool where most call once or twice.
+    callers, frequent = max(n // 2, 1), max(n // 200, 1)
     for i in range(n):
         received = first + timedelta(seconds=(i + rnd.random()) * step)
         row = list(_lifecycle(rnd, received, now, 0))
@@ -78,8 +80,8 @@ def generated_cases(n: int, units: dict[tuple[str, str], int], now: datetime,
         row[11] = units[kind] if row[11] is not None else None
         row[4], row[5] = _text(rnd)
         row[CARD] = _card(received, row[DEADLINE], row[COMPLETED] or now)
-        caller = None if rnd.random() < 0.15 else min(int(rnd.paretovariate(1.2)) - 1, callers - 1) \
-            if rnd.random() < 0.3 else rnd.randrange(callers)
+        draw = rnd.random()
+        caller = None if draw < 0.15 else rnd.randrange(frequent) if draw < 0.45 else rnd.randrange(callers)
         yield (*row, terms(f"{row[4]} {row[5]}"), phone_index(caller) if caller is not None else None)
 
 
