@@ -6,6 +6,8 @@ services:
 1. intake: `cityloop serve --workers K` as a subprocess; N concurrent keep-alive clients POST /api/v1/cases
    with varied payloads (category given, so every case is routed and gets deadlines), each with its own
    Idempotency-Key; duplicate screening, notices and the history are on as in production; per-request latency.
+   Then the same clients ask `GET /api/v1/me` for as long: the floor, what the web stack itself (token check,
+   a session, one small query) serves on this machine, so the intake figure can be read against it.
 2. bare insert: the server is stopped, then N concurrent clients insert rows of the same shape into the same
    `cases` table with the raw DBAPI driver (psycopg / sqlite3), one INSERT + COMMIT per row.
 3. route + deadline: `routing.route` + `WorkCalendar.add` in-process, per call.
@@ -185,7 +187,7 @@ async def _raw_client(conn: tuple[asyncio.StreamReader, asyncio.StreamWriter], r
                 length = int(line[15:])
         body = await reader.readexactly(length)
         out.latencies.append(time.perf_counter() - start)
-        if head[9:12] != b"201":
+        if head[9:12] != (b"200" if requests[0].startswith(b"GET") else b"201"):
             out.errors += 1
             out.first_error = out.first_error or (head[:12] + b" " + body[:300]).decode(errors="replace")
         i += 1
@@ -274,6 +276,15 @@ def http_phase(base_url: str, token: str, bodies: list[bytes], load: Load, clien
     if client == "httpx":
         return _run_httpx(base_url, token, bodies, load)
     return _run_raw([(base_url, _http_requests(base_url, token, bodies))], load)
+
+
+def floor_phase(base_url: str, token: str, load: Load) -> LoadResult:
+    """Child-process entry: the same clients asking `GET /api/v1/me` (token check, a session, one small query):
+    what the web stack itself serves on this machine, the ceiling any endpoint with a database session meets."""
+    host = base_url.split("://", 1)[1]
+    request = (f"GET /api/v1/me HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+               "Accept: application/json\r\n\r\n").encode()
+    return _run_raw([(base_url, [request] * load.clients)], load)
 
 
 def nodes_phase(base_urls: list[str], token: str, bodies: list[bytes], load: Load) -> LoadResult:
@@ -525,6 +536,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             server_cpu, host1 = tree_cpu_seconds(server.pid) - cpu0, host_cpu_times()
             done.set()
             probe.join()
+            floor_cpu0 = tree_cpu_seconds(server.pid)
+            floor = pool.submit(floor_phase, server.base_url, token, load).result()
+            floor_cpu = tree_cpu_seconds(server.pid) - floor_cpu0
         created = count_cases() - before_http
 
         timings = route_deadline_bench(bodies, args.route_iterations)
@@ -556,6 +570,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "loadgen_cpu_ms_per_case": _ms(http.cpu / n) if n else None,
         "bare_loadgen_cpu_ms_per_case": _ms(bare.cpu / len(bare.latencies)) if bare.latencies else None,
         "host_cpu_busy_ratio": round(host_busy_ratio(host0, host1), 3),
+        # The web stack's own ceiling on this machine (GET /api/v1/me through the same server and clients).
+        "floor_per_s": _rate(floor),
+        "floor_p99_ms": _ms(percentile(floor.latencies, 99)),
+        "floor_server_cpu_ms_per_request": _ms(floor_cpu / (len(floor.latencies) + floor.warmup_ops))
+        if floor.latencies else None,
+        "intake_vs_floor_ratio": round(_rate(http) / _rate(floor), 3) if _rate(floor) else None,
+        "floor_errors": floor.errors,
     })
     if http.first_error or bare.first_error:
         figures["first_error"] = http.first_error or bare.first_error
