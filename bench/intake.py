@@ -6,8 +6,8 @@ services:
 1. intake: `cityloop serve --workers K` as a subprocess; N concurrent keep-alive clients POST /api/v1/cases
    with varied payloads (category given, so every case is routed and gets deadlines), each with its own
    Idempotency-Key; duplicate screening, notices and the history are on as in production; per-request latency.
-   Then the same clients ask `GET /api/v1/me` for as long: the floor, what the web stack itself (token check,
-   a session, one small query) serves on this machine, so the intake figure can be read against it.
+   Then the same clients ask `GET /api/v1/me` for as long: what the web stack itself (token check,
+   a session, one small query) serves on this machine, the ceiling to read the intake figure against.
 2. bare insert: the server is stopped, then N concurrent clients insert rows of the same shape into the same
    `cases` table with the raw DBAPI driver (psycopg / sqlite3), one INSERT + COMMIT per row.
 3. route + deadline: `routing.route` + `WorkCalendar.add` in-process, per call.
@@ -278,7 +278,7 @@ def http_phase(base_url: str, token: str, bodies: list[bytes], load: Load, clien
     return _run_raw([(base_url, _http_requests(base_url, token, bodies))], load)
 
 
-def floor_phase(base_url: str, token: str, load: Load) -> LoadResult:
+def web_stack_phase(base_url: str, token: str, load: Load) -> LoadResult:
     """Child-process entry: the same clients asking `GET /api/v1/me` (token check, a session, one small query):
     what the web stack itself serves on this machine, the ceiling any endpoint with a database session meets."""
     host = base_url.split("://", 1)[1]
@@ -536,9 +536,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             server_cpu, host1 = tree_cpu_seconds(server.pid) - cpu0, host_cpu_times()
             done.set()
             probe.join()
-            floor_cpu0 = tree_cpu_seconds(server.pid)
-            floor = pool.submit(floor_phase, server.base_url, token, load).result()
-            floor_cpu = tree_cpu_seconds(server.pid) - floor_cpu0
+            stack_cpu0 = tree_cpu_seconds(server.pid)
+            stack = pool.submit(web_stack_phase, server.base_url, token, load).result()
+            stack_cpu = tree_cpu_seconds(server.pid) - stack_cpu0
         created = count_cases() - before_http
 
         timings = route_deadline_bench(bodies, args.route_iterations)
@@ -571,12 +571,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "bare_loadgen_cpu_ms_per_case": _ms(bare.cpu / len(bare.latencies)) if bare.latencies else None,
         "host_cpu_busy_ratio": round(host_busy_ratio(host0, host1), 3),
         # The web stack's own ceiling on this machine (GET /api/v1/me through the same server and clients).
-        "floor_per_s": _rate(floor),
-        "floor_p99_ms": _ms(percentile(floor.latencies, 99)),
-        "floor_server_cpu_ms_per_request": _ms(floor_cpu / (len(floor.latencies) + floor.warmup_ops))
-        if floor.latencies else None,
-        "intake_vs_floor_ratio": round(_rate(http) / _rate(floor), 3) if _rate(floor) else None,
-        "floor_errors": floor.errors,
+        "web_stack_per_s": _rate(stack),
+        "web_stack_p99_ms": _ms(percentile(stack.latencies, 99)),
+        "web_stack_server_cpu_ms_per_request": _ms(stack_cpu / (len(stack.latencies) + stack.warmup_ops))
+        if stack.latencies else None,
+        "intake_vs_web_stack_ratio": round(_rate(http) / _rate(stack), 3) if _rate(stack) else None,
+        "web_stack_errors": stack.errors,
     })
     if http.first_error or bare.first_error:
         figures["first_error"] = http.first_error or bare.first_error
