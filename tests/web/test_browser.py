@@ -21,6 +21,16 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108020000009
 TITLE = "小区门口井盖松动有异响"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+DRAWN = re.compile(r"^[1-9][0-9]*$")  # a map's data-grids once it has drawn some
+
+
+def expect(locator: Any) -> Any:
+    """Playwright's polling assertion. wait_for_function would evaluate a string in the page, which the app's CSP
+    (no unsafe-eval) refuses whenever the condition is not already true at the first look."""
+    from playwright.sync_api import expect as polling
+
+    polling.set_options(timeout=20_000)  # a map draws after its data loads; the suite may share busy cores
+    return polling(locator)
 
 
 
@@ -157,7 +167,7 @@ def test_grid_worker_verifies_on_a_phone(browser: Any, server: dict[str, Any], s
         page = phone.page
         assert page.url.endswith("/grid")
         # The worker's grids are drawn under the tasks (fetched from the scoped grids API).
-        page.wait_for_function("+(document.getElementById('grid-map').dataset.grids || 0) > 0")
+        expect(page.locator("#grid-map")).to_have_attribute("data-grids", DRAWN)
         phone.shot("grid-phone")
         task = page.locator("article", has_text=TITLE)
         task.locator("button", has_text="核查通过").click()
@@ -167,7 +177,7 @@ def test_grid_worker_verifies_on_a_phone(browser: Any, server: dict[str, Any], s
         page.fill("#report #f-title", "人行道地砖破损")
         page.fill("#report #f-content", "约两平方米地砖翘起，易绊倒行人。")
         page.click("[data-geolocate]")
-        page.wait_for_function("document.getElementById('g-lng').value !== ''")
+        expect(page.locator("#g-lng")).not_to_have_value("")
         assert page.input_value("#g-lng").startswith("120.12")
         page.set_input_files("#report #f-photo", files=[{"name": "p.png", "mimeType": "image/png", "buffer": PNG}])
         page.click("#report button[type=submit]")
@@ -210,7 +220,7 @@ def _check_cockpit(tab: Tab) -> None:
     assert int(received) > 0
     assert int(page.get_attribute("#cockpit", "data-points") or 0) > 0
     assert page.locator("#cockpit-map canvas").count() >= 1
-    page.wait_for_function("+(document.getElementById('cockpit-map').dataset.grids || 0) > 0")  # grids drawn
+    expect(page.locator("#cockpit-map")).to_have_attribute("data-grids", DRAWN)  # grids drawn
     assert page.locator("#hot li").count() > 0
     page.wait_for_timeout(1500)  # let ECharts finish its entry animation before the screenshot
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_browser import ARGS, CHROMIUM, ROOT, SHOTS
+from test_browser import ARGS, CHROMIUM, DRAWN, ROOT, SHOTS, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -125,7 +125,7 @@ def test_cockpit_and_case_maps_draw_the_offline_base(browser: Any, offline: str,
 
     page.goto(f"/cases/{city['case_id']}")
     page.wait_for_selector("#case-map[data-base=offline]")
-    page.wait_for_function("+(document.getElementById('case-map').dataset.grids || 0) > 0")
+    expect(page.locator("#case-map")).to_have_attribute("data-grids", DRAWN)
     page.wait_for_timeout(500)
     # The road laid through the case's grid is drawn and named (once per street it runs through).
     assert page.locator("#case-map .base-label-road:visible", has_text=city["road"]).count() >= 1

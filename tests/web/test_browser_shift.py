@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from test_browser import Tab, browser, server  # noqa: F401 - module fixtures of the loop walk, reused here
+from test_browser import Tab, browser, expect, server  # noqa: F401 - module fixtures of the loop walk, reused here
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -133,7 +133,7 @@ def test_a_grid_worker_checks_in_at_a_point_on_a_phone(browser: Any, server: dic
         spot = next(s for s in spots if s["href"] == f"#pt-{code}")
         tab.context.set_geolocation({"longitude": spot["lng"], "latitude": spot["lat"]})
         card.locator("[data-geolocate]").click()
-        page.wait_for_function(f"document.getElementById('lng-{code}').value !== ''")
+        expect(page.locator(f"#lng-{code}")).not_to_have_value("")
         card.locator("button[type=submit]").click()
         page.wait_for_url("**/grid/patrol?done=*")
         assert code in page.inner_text("#checked-in")
