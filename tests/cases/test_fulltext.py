@@ -89,6 +89,7 @@ def test_latin_words_match_whatever_their_case(db: Session, world: World) -> Non
 def test_walking_the_newest_cases_finds_only_real_matches_and_the_index_the_rest(
         db: Session, world: World, data: st.DataObject, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search_repo, "RECENT_WALK", 2)  # the newest two cases are walked, older ones need the index
+    monkeypatch.setattr(search_repo, "_horizons", {})  # this test's horizons stay in this test
     texts = data.draw(st.lists(st.text(alphabet=HANZI, min_size=4, max_size=10), min_size=4, max_size=8), label="t")
     for text in texts:
         file_case(db, world.subjects["agent"], title=text[:6], content=text)
