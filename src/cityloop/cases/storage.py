@@ -29,13 +29,12 @@ from sqlalchemy.orm import Session
 from cityloop.cases.fulltext.grams import grams
 from cityloop.cases.idempotency.models import IdempotencyKey
 from cityloop.cases.models import Case, CaseEvent, CaseFile, file_names
-from cityloop.kit.core_insert import attach_loaded, column_values
+from cityloop.kit.core_insert import attach_loaded, column_values, insert_statement
 
 CASES = cast(Table, Case.__table__)
 EVENTS = cast(Table, CaseEvent.__table__)
 KEYS = cast(Table, IdempotencyKey.__table__)
 FILES = cast(Table, CaseFile.__table__)
-CASE_COLUMNS = [c for c in CASES.columns if c.key != "id"]
 EVENT_COLUMNS = [c.key for c in EVENTS.columns if c.key not in {"id", "case_id"}]
 
 
@@ -49,7 +48,7 @@ def store_new_case(session: Session, case: Case, events: list[dict[str, Any]],
         params = _params(values, events, key, names)
         case_id = connection.execute(_one_statement(len(events), key is not None, len(names)), params).scalar_one()
     else:
-        case_id = connection.execute(_case_insert(), {f"c_{k}": v for k, v in values.items()}).scalar_one()
+        case_id = connection.execute(_case_insert(), values).scalar_one()
         _dependants(connection, case_id, events, key, names)
     values.pop("search_grams")  # deferred on the model: not part of a loaded case
     attach_loaded(session, case, {**values, "id": case_id})
@@ -63,7 +62,7 @@ def _values(case: Case) -> dict[str, Any]:
 
 def _params(values: dict[str, Any], events: list[dict[str, Any]], key: tuple[str, str] | None,
             names: list[str]) -> dict[str, Any]:
-    params = {f"c_{k}": v for k, v in values.items()}
+    params = dict(values)  # the case's columns by name; the dependants' names are prefixed, so none collide
     for i, event in enumerate(events):
         params.update({f"e{i}_{k}": event[k] for k in EVENT_COLUMNS})
     if key:
@@ -74,8 +73,7 @@ def _params(values: dict[str, Any], events: list[dict[str, Any]], key: tuple[str
 
 @lru_cache
 def _case_insert() -> Insert:
-    return insert(CASES).values({c.key: bindparam(f"c_{c.key}", type_=c.type) for c in CASE_COLUMNS}).returning(
-        CASES.c.id)
+    return insert_statement(CASES).returning(CASES.c.id)
 
 
 @lru_cache(maxsize=32)

@@ -40,22 +40,27 @@ def attach_loaded(session: Session, obj: Base, values: dict[str, Any]) -> None:
 
 
 def insert_loaded(session: Session, objects: Sequence[Base]) -> None:
-    """Insert transient objects of one mapped class (id primary key), one statement each; they join as loaded."""
+    """Insert transient objects of one mapped class (id primary key) in one round trip; they join as loaded."""
     if not objects:
         return
     table = cast(Table, type(objects[0]).__table__)
-    connection, statement = session.connection(), _insert(table)
-    for obj in objects:
-        values = column_values(obj, table)
-        values["id"] = connection.execute(statement, values).scalar_one()
-        attach_loaded(session, obj, values)
+    rows = [column_values(obj, table) for obj in objects]
+    # Several rows go as one multi-row INSERT; sort_by_parameter_order pairs each returned id with its row.
+    ids = session.connection().execute(_returning(table), rows).scalars().all()
+    for obj, values, new_id in zip(objects, rows, ids, strict=True):
+        attach_loaded(session, obj, {**values, "id": new_id})
 
 
 @lru_cache(maxsize=64)
-def _insert(table: Table) -> Insert:
-    # Built once per table: SQLAlchemy then finds the compiled form by the statement's memoised cache key.
+def insert_statement(table: Table) -> Insert:
+    """INSERT of every column but the id, each bound by its column name; built once per table, so SQLAlchemy finds
+    the compiled form by the statement's memoised cache key."""
     server_only = [c.key for c in table.columns if c.server_default is not None and c.default is None]
     if server_only:  # naming every column would write NULL over the database's default
         raise ValueError(f"{table.name}: columns with only a server default cannot be inserted here: {server_only}")
-    return insert(table).values({c.key: bindparam(c.key, type_=c.type) for c in table.columns if c.key != "id"}
-                                ).returning(table.c.id)
+    return insert(table).values({c.key: bindparam(c.key, type_=c.type) for c in table.columns if c.key != "id"})
+
+
+@lru_cache(maxsize=64)
+def _returning(table: Table) -> Insert:
+    return insert_statement(table).returning(table.c.id, sort_by_parameter_order=True)
