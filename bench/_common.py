@@ -162,6 +162,7 @@ def running_server(url: str, var_dir: Path, workers: int, port: int | None = Non
     server = Server(proc, f"http://127.0.0.1:{port}", log_path)
     try:
         _wait_healthy(server, timeout)
+        _wait_started(server, workers, timeout)
         yield server
     finally:
         stop_server(server)
@@ -177,6 +178,20 @@ def _wait_healthy(server: Server, timeout: float) -> None:
                 return
         time.sleep(0.2)
     raise RuntimeError(f"server not healthy after {timeout}s:\n{server.log_path.read_text(errors='replace')[-3000:]}")
+
+
+def _wait_started(server: Server, workers: int, timeout: float) -> None:
+    """Wait until every worker has finished its start-up (warm start included) and takes connections.
+
+    The first worker to answer the health check says nothing of the others: a load started then lands on it alone.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.log_path.read_text(errors="replace").count("Application startup complete") >= workers:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{workers} workers not started after {timeout}s:\n"
+                       f"{server.log_path.read_text(errors='replace')[-3000:]}")
 
 
 def stop_server(server: Server) -> None:

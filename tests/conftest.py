@@ -27,6 +27,9 @@ def _use(url: str, var_dir: Path) -> None:
     # One known key for the whole run (else each test's var dir would get its own generated key).
     os.environ["CITYLOOP_SECRET_KEY"] = "cityloop-test-secret-key"
     os.environ["CITYLOOP_RUN_SWEEPER"] = "false"
+    # Each test's app would load the duplicate index and models of a nearly empty database at start; the warm
+    # start has its own tests.
+    os.environ["CITYLOOP_WARM_START"] = "false"
     # Tests run queued jobs explicitly (jobs.run_pending), never from a background poller.
     os.environ["CITYLOOP_RUN_JOBS"] = "false"
     # The IoT tests run their own ingest worker; app instances must not subscribe (and take readings) beside it.

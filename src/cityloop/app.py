@@ -23,6 +23,7 @@ from cityloop.cases.admin_routes import router as admin_router
 from cityloop.cases.kpi_routes import router as kpi_router
 from cityloop.cases.routes import router as cases_router
 from cityloop.cases.search.routes import router as search_router
+from cityloop.cases.warm import warm_intake
 from cityloop.channels.notify.routes import router as notify_router
 from cityloop.channels.open311.client.routes import router as open311_client_router
 from cityloop.channels.open311.routes import router as open311_router
@@ -102,6 +103,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await asyncio.to_thread(startup_check)
     _announce_rate_limits()
     _announce_read_replica()
+    if settings.warm_start:
+        log.info("warm start: intake ready in %.1f s", await asyncio.to_thread(warm_intake))
     tasks = [asyncio.create_task(loop()) for loop, wanted in ((_scheduler, settings.run_sweeper),
                                                                (_job_runner, settings.run_jobs),
                                                                (_notify_sender, settings.run_jobs)) if wanted]

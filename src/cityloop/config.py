@@ -104,6 +104,10 @@ class Settings(BaseSettings):
         "after a pause it sends one urge that covers the missed days, so they count here too.")
     sweep_minutes: int = Field(default=5, description="Minutes between two SLA sweeps of the task runner.")
     run_sweeper: bool = Field(default=True, description="Run the periodic SLA sweep inside `cityloop serve`.")
+    warm_start: bool = Field(
+        default=True, description="Before a worker takes requests, load what intake reads lazily (division "
+        "gazetteer, word segmenter, models, duplicate index) by building one probe case that is not stored, so the "
+        "first cases after a restart are not the slow ones.")
     upload_max_bytes: int = Field(default=5_000_000, description="Largest accepted attachment, in bytes.")
     mqtt_url: str = Field(default="mqtt://127.0.0.1:1883", description="MQTT broker of the IoT sensors.")
     iot_ingest: bool = Field(default=True, description="Run the IoT ingest worker inside `cityloop serve` when the "

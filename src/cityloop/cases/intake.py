@@ -71,7 +71,7 @@ def intake(session: Session, subject: Subject, data: CaseIn, idempotency_key: st
     try:
         # Locating, classifying, routing and screening only read: done before the key is taken, so a concurrent
         # request with the same key (PostgreSQL waits on the key's unique index) waits for the insert alone.
-        case = _build(session, subject, data, key)
+        case = build(session, subject, data, key)
         if key and idempotency.begin(session, key, print_) is not None:
             return _replayed(session, subject, key), False
         storage.store_new_case(session, case, _first_events(subject, case), (key, print_) if key else None)
@@ -130,7 +130,7 @@ def _namespaced(subject: Subject, key: str) -> str:
     return f"{subject.kind}:{subject.id or 0}:{key}"[:120]
 
 
-def _build(session: Session, subject: Subject, data: CaseIn, key: str | None) -> Case:
+def build(session: Session, subject: Subject, data: CaseIn, key: str | None) -> Case:
     """The case as intake would store it (not yet added to the session): placed, classified, routed, screened."""
     now = utcnow()
     received_at = data.received_at or now
