@@ -49,7 +49,8 @@ def test_the_probe_loads_the_duplicate_index_and_gazetteer_and_stores_nothing(db
     seconds = warm.warm_intake()
     assert seconds > 0
     assert gazetteer.cache_info().currsize == 1
-    assert live._live is not None and open_case.id in live._live.index
+    assert live._live is not None
+    assert open_case.id in live._live.index
     db.expire_all()
     assert _counts(db) == before
 

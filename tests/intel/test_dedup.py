@@ -121,3 +121,53 @@ def test_the_distance_and_time_prefilter_never_drops_a_valid_candidate(spots: li
             expected.add(i)
     found = {m.id for m in ix.query(GARBAGE, *here, now, "env", None, limit=100, keywords=False).matches}
     assert found == expected
+
+
+def _reference_best(ix: DuplicateIndex, text: str, lng: float | None, lat: float | None, at: datetime,
+                    limit: int) -> list[tuple[object, str, float, float | None, float | None]]:
+    """Every LSH candidate scored one by one with string shingles, sorted, cut: what `query` must return."""
+    from cityloop.intel.dedup.index import _decide, _epoch, clean, haversine_m, jaccard, shingles
+
+    params = ix.params
+    cleaned = clean(text)
+    sig = ix.hasher.signature(cleaned)
+    assert sig is not None
+    slots = ix._candidates(sig, None)
+    estimates = (ix._sigs.data[slots] == sig[None, :]).mean(axis=1)
+    keep = (estimates >= params.suggest_threshold - 0.2) & ix._within_reach(slots, lng, lat, _epoch(at), params)
+    out = []
+    for slot in slots[keep].tolist():
+        sim = jaccard(shingles(cleaned), shingles(ix._texts[slot]))
+        if sim < params.suggest_threshold:
+            continue
+        other = (float(ix._lng.data[slot]), float(ix._lat.data[slot]))
+        dist = round(haversine_m(lng, lat, *other), 1) if lng is not None and lat is not None \
+            and other[0] == other[0] else None
+        hours = round(abs(_epoch(at) - float(ix._at.data[slot])) / 3600, 2)
+        decision = _decide(sim, dist, hours, params)
+        if decision is not None:
+            out.append((ix._ids[slot], decision, round(sim, 4), dist, hours))
+    out.sort(key=lambda m: (m[1] != "auto_merge", -m[2]))
+    return out[:limit]
+
+
+_BURST_WORDS = ["井盖", "缺失", "文三路", "路口", "夜间", "危险", "积水", "垃圾", "清运", "小区", "门口", "噪音"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.sampled_from(_BURST_WORDS), min_size=2, max_size=9),
+                          st.floats(-0.004, 0.004), st.floats(0, 100), st.booleans()), min_size=1, max_size=60),
+       st.lists(st.sampled_from(_BURST_WORDS), min_size=2, max_size=9), st.integers(1, 8),
+       st.floats(0.5, 0.95))
+def test_a_query_returns_the_best_matches_in_order_however_many_candidates_a_burst_brings(
+        cases: list[tuple[list[str], float, float, bool]], words: list[str], limit: int, auto: float) -> None:
+    """Bulk exact similarity and early stopping give what scoring every candidate one by one gives."""
+    params = DedupParams(auto_merge_threshold=auto, auto_merge_distance_m=300, auto_merge_window_hours=48)
+    ix = DuplicateIndex(params)
+    for i, (parts, dx, hours, located) in enumerate(cases):
+        point = (120.15 + dx, 30.27 + dx) if located else (None, None)
+        ix.add(i, "".join(parts), point[0], point[1], T0 + timedelta(hours=hours), None, None)
+    at = T0 + timedelta(hours=60)
+    got = ix.query("".join(words), 120.15, 30.27, at, None, None, limit=limit, keywords=False).matches
+    assert [(m.id, m.decision, m.similarity, m.distance_m, m.hours_apart) for m in got] == \
+        _reference_best(ix, "".join(words), 120.15, 30.27, at, limit)

@@ -102,20 +102,29 @@ class MinHasher:
         self._a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
         self._b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
 
+    def packed_shingles(self, cleaned: str) -> np.ndarray:
+        """Return the distinct k-grams of a cleaned text, each packed losslessly into one integer, sorted.
+
+        Two texts' packed sets have exactly the Jaccard similarity of their `shingles` sets (a text shorter than k
+        is its own single shingle in both).
+        """
+        codes = np.frombuffer(cleaned.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        k = min(self.k, len(codes))  # a short text is one shingle of its own length
+        if not k:
+            return codes
+        # Code points fit in 21 bits, so three of them pack losslessly into one integer.
+        packed = np.zeros(len(codes) - k + 1, dtype=np.uint64)
+        for j in range(k):
+            packed = (packed << np.uint64(21)) | codes[j : len(codes) - k + 1 + j]
+        return np.unique(packed)
+
     def shingle_hashes(self, cleaned: str) -> np.ndarray:
         """Return 64-bit hashes of the distinct k-grams of a cleaned text."""
-        codes = np.frombuffer(cleaned.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        if len(codes) < self.k:
-            return _mix64(codes[:1].copy()) if len(codes) else codes
-        # Code points fit in 21 bits, so three of them pack losslessly into one integer.
-        packed = np.zeros(len(codes) - self.k + 1, dtype=np.uint64)
-        for j in range(self.k):
-            packed = (packed << np.uint64(21)) | codes[j : len(codes) - self.k + 1 + j]
-        return _mix64(np.unique(packed))
+        return _mix64(self.packed_shingles(cleaned))
 
-    def signature(self, cleaned: str) -> np.ndarray | None:
+    def signature(self, cleaned: str, packed: np.ndarray | None = None) -> np.ndarray | None:
         """Return the uint32 MinHash signature, or None for a text without shingles."""
-        hashes = self.shingle_hashes(cleaned)
+        hashes = _mix64(self.packed_shingles(cleaned) if packed is None else packed)
         if not len(hashes):
             return None
         perm = hashes[:, None] * self._a[None, :] + self._b[None, :]
@@ -135,6 +144,42 @@ class _Column:
             extra = np.full((len(self.data), *self.data.shape[1:]), self.fill, dtype=self.data.dtype)
             self.data = np.concatenate([self.data, extra])
         self.data[slot] = value
+
+
+class _ShingleStore:
+    """Every slot's packed shingles in one flat array (start and length per slot), for exact Jaccard in bulk."""
+
+    def __init__(self) -> None:
+        self.flat = np.empty(4096, dtype=np.uint64)
+        self.used = 0
+        self.start = _Column(np.int64)
+        self.length = _Column(np.int32)
+
+    def set(self, slot: int, packed: np.ndarray) -> None:
+        need = self.used + len(packed)
+        if need > len(self.flat):
+            self.flat = np.concatenate([self.flat, np.empty(max(need, len(self.flat)), dtype=np.uint64)])
+        self.flat[self.used:need] = packed
+        self.start.set(slot, self.used)
+        self.length.set(slot, len(packed))
+        self.used = need
+
+    def jaccard(self, mine: np.ndarray, slots: np.ndarray) -> np.ndarray:
+        """Exact Jaccard similarity of `mine` (sorted, distinct) with each slot's shingles, as floats."""
+        lengths = self.length.data[slots].astype(np.int64)
+        total = int(lengths.sum())
+        if not total or not len(mine):
+            return np.zeros(len(slots))
+        # The flat positions of every candidate's shingles, candidate after candidate.
+        ends = np.cumsum(lengths)
+        offsets = np.repeat(self.start.data[slots] - (ends - lengths), lengths)
+        values = self.flat[np.arange(total) + offsets]
+        hit = np.zeros(total, dtype=np.int64)
+        hit[np.isin(values, mine, assume_unique=True)] = 1
+        shared = np.add.reduceat(hit, np.maximum(ends - lengths, 0))
+        shared[lengths == 0] = 0
+        union = lengths + len(mine) - shared
+        return np.where(union > 0, shared / np.maximum(union, 1), 0.0)
 
 
 class _BandTable:
@@ -214,6 +259,7 @@ class DuplicateIndex:
         self._band_salt = rng.integers(0, 2**63, size=bands, dtype=np.uint64)
         self._table = _BandTable()
         self._sigs = _Column(np.uint32, num_perm)
+        self._shingles = _ShingleStore()
         self._at = _Column(np.float64, fill=np.nan)
         self._lng = _Column(np.float64, fill=np.nan)
         self._lat = _Column(np.float64, fill=np.nan)
@@ -261,8 +307,10 @@ class DuplicateIndex:
         if case_id in self._slot_of:
             self.remove(case_id)
         cleaned = clean(text, self.max_chars)
-        sig = self.hasher.signature(cleaned)
+        packed = self.hasher.packed_shingles(cleaned)
+        sig = self.hasher.signature(cleaned, packed)
         slot = len(self._ids)
+        self._shingles.set(slot, packed)
         self._ids.append(case_id)
         self._texts.append(cleaned)
         self._categories.append(category)
@@ -313,7 +361,8 @@ class DuplicateIndex:
         """Return duplicate candidates of a (new) case with evidence, and other cases of the same caller."""
         params = self.params_for(category)
         cleaned = clean(text, self.max_chars)
-        sig = self.hasher.signature(cleaned)
+        packed = self.hasher.packed_shingles(cleaned)
+        sig = self.hasher.signature(cleaned, packed)
         repeat = self._repeat_caller(caller, exclude)
         if sig is None:
             return QueryResult([], repeat)
@@ -323,9 +372,7 @@ class DuplicateIndex:
         estimates = (self._sigs.data[slots] == sig[None, :]).mean(axis=1)
         # MinHash with 64 permutations has a standard error of ≈0.06: keep a margin below the threshold.
         keep = (estimates >= params.suggest_threshold - 0.2) & self._within_reach(slots, lng, lat, _epoch(at), params)
-        matches = self._score(cleaned, slots[keep], estimates[keep], params, (lng, lat, _epoch(at), caller))
-        matches.sort(key=lambda m: (m.decision != "auto_merge", -m.similarity))
-        matches = matches[:limit]
+        matches = self._best(packed, slots[keep], estimates[keep], params, (lng, lat, _epoch(at), caller), limit)
         if keywords and matches:
             words = [w for w in dict.fromkeys(textmod.tokenize(text)) if len(w) > 1]  # once, not once per match
             matches = [replace(m, shared_keywords=self._shared_keywords(words, m.id)) for m in matches]
@@ -364,30 +411,46 @@ class DuplicateIndex:
             ok &= ~(metres > params.max_distance_m * 1.01)
         return ok
 
-    def _score(
+    def _best(
         self,
-        cleaned: str,
+        packed: np.ndarray,
         slots: np.ndarray,
         estimates: np.ndarray,
         params: DedupParams,
         where: tuple[float | None, float | None, float, str | None],
+        limit: int,
     ) -> list[Match]:
+        """The `limit` best matches: auto-merges first, then by similarity (ties in candidate order).
+
+        Exact similarities come in bulk; only the most similar candidates get the per-case evidence, in the final
+        order, until no later one can still make the list (a burst of one incident has hundreds of candidates).
+        """
+        sims = self._shingles.jaccard(packed, slots)
+        above = sims >= params.suggest_threshold
+        slots, estimates, sims = slots[above], estimates[above], sims[above]
+        rounded = np.round(sims, 4)
+        auto: list[Match] = []
+        suggest: list[Match] = []
+        for i in np.lexsort((np.arange(len(slots)), -rounded)).tolist():
+            if len(auto) >= limit or (rounded[i] < params.auto_merge_threshold - 1e-4 and len(auto) + len(suggest)
+                                      >= limit):
+                break  # later candidates are less similar: none can be an auto-merge ahead of these
+            match = self._match(int(slots[i]), float(sims[i]), float(estimates[i]), params, where)
+            if match is not None:
+                (auto if match.decision == "auto_merge" else suggest).append(match)
+        return (auto + suggest)[:limit]
+
+    def _match(self, slot: int, sim: float, est: float, params: DedupParams,
+               where: tuple[float | None, float | None, float, str | None]) -> Match | None:
         lng, lat, at, caller = where
-        mine = shingles(cleaned, self.hasher.k)
-        out: list[Match] = []
-        for slot, est in zip(slots.tolist(), estimates.tolist(), strict=True):
-            sim = jaccard(mine, shingles(self._texts[slot], self.hasher.k))
-            if sim < params.suggest_threshold:
-                continue
-            dist = self._distance(slot, lng, lat)
-            hours = abs(at - float(self._at.data[slot])) / 3600 if not math.isnan(at) else math.nan
-            hours_apart = None if math.isnan(hours) else round(hours, 2)
-            decision = _decide(sim, dist, hours_apart, params)
-            if decision is None:
-                continue
-            same = caller is not None and caller == self._callers[slot]
-            out.append(Match(self._ids[slot], decision, round(sim, 4), round(est, 4), dist, hours_apart, same))
-        return out
+        dist = self._distance(slot, lng, lat)
+        hours = abs(at - float(self._at.data[slot])) / 3600 if not math.isnan(at) else math.nan
+        hours_apart = None if math.isnan(hours) else round(hours, 2)
+        decision = _decide(sim, dist, hours_apart, params)
+        if decision is None:
+            return None
+        same = caller is not None and caller == self._callers[slot]
+        return Match(self._ids[slot], decision, round(sim, 4), round(est, 4), dist, hours_apart, same)
 
     def _distance(self, slot: int, lng: float | None, lat: float | None) -> float | None:
         other_lng, other_lat = float(self._lng.data[slot]), float(self._lat.data[slot])

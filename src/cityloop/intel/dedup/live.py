@@ -49,12 +49,23 @@ class _Live:
 _live: _Live | None = None
 
 
-def _text(case: Case) -> str:
+# What the index keeps of a case: read as plain rows (no ORM objects) when millions are loaded at start.
+_INDEXED = (Case.id, Case.title, Case.content, Case.lng, Case.lat, Case.received_at, Case.category_code,
+            Case.reporter_phone_index)
+
+
+def _text(case: Any) -> str:
     return f"{case.title}\n{case.content}"
 
 
-def _add(index: DuplicateIndex, case: Case) -> None:
+def _add(index: DuplicateIndex, case: Any) -> None:
+    """Index a case or a row of `_INDEXED`."""
     index.add(case.id, _text(case), case.lng, case.lat, case.received_at, case.category_code, case.reporter_phone_index)
+
+
+def _open_rows(session: Session, *where: Any) -> Any:
+    stmt = scoped_cases(SYSTEM).with_only_columns(*_INDEXED).where(Case.state.in_(_OPEN), *where).order_by(Case.id)
+    return session.execute(stmt.execution_options(yield_per=_BATCH))
 
 
 def _database(session: Session) -> str:
@@ -69,9 +80,8 @@ def warm(session: Session) -> DuplicateIndex:
     """Build an index of all open cases (system scope: duplicates cross unit lines)."""
     tuned = {code: DedupParams(**values) for code, values in get_settings().dedup_category_params.items()}
     index = DuplicateIndex(per_category=tuned)
-    stmt = scoped_cases(SYSTEM).where(Case.state.in_(_OPEN)).order_by(Case.id)
-    for case in session.scalars(stmt.execution_options(yield_per=_BATCH)):
-        _add(index, case)
+    for row in _open_rows(session):
+        _add(index, row)
     return index
 
 
@@ -118,9 +128,8 @@ def _catch_up(session: Session, live: _Live) -> None:
             if state not in _OPEN:
                 live.index.remove(cid)
         if missing:
-            stmt = scoped_cases(SYSTEM).where(Case.id.in_(missing), Case.state.in_(_OPEN))
-            for case in session.scalars(stmt):
-                _add(live.index, case)
+            for row in _open_rows(session, Case.id.in_(missing)):
+                _add(live.index, row)
 
 
 def reset() -> None:
