@@ -55,6 +55,21 @@ def test_the_probe_loads_the_duplicate_index_and_gazetteer_and_stores_nothing(db
     assert _counts(db) == before
 
 
+def test_the_warmers_run_after_the_probe(db: Session, world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    loaded: list[str] = []
+    monkeypatch.setattr(intake, "warmers", [lambda: loaded.append("segmenter")])
+    warm.warm_intake()
+    assert loaded == ["segmenter"]
+
+
+def test_duplicate_screening_asks_for_the_segmenter_its_evidence_needs(hooks: None) -> None:
+    from cityloop.intel.text import tokenizer
+
+    assert tokenizer in intake.warmers
+    live.unregister()
+    assert tokenizer not in intake.warmers
+
+
 def test_a_failing_probe_is_logged_and_the_start_goes_on(db: Session, world: Any, caplog: pytest.LogCaptureFixture,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_args: Any) -> Case:

@@ -58,6 +58,8 @@ suggesters: list[Suggester] = []
 screeners: list[Screener] = []
 after_intake: list[AfterIntake] = []
 on_intake: list[OnIntake] = []
+# Loaders of what a hook only needs in some cases (the segmenter, once a duplicate is found), run by a warm start.
+warmers: list[Callable[[], object]] = []
 _paused = threading.local()
 
 _LOOKUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

@@ -22,12 +22,14 @@ PROBE = CaseIn.model_validate({
 
 
 def warm_intake() -> float:
-    """Build the probe case as intake would, store nothing; the seconds it took (a failure is logged, not raised)."""
+    """Build the probe case as intake would (store nothing), run the warmers; the seconds it took (never raises)."""
     start = time.perf_counter()
     try:
         with session_scope() as session:
             intake.build(session, SYSTEM, PROBE, None)
             session.rollback()
+        for load in intake.warmers:
+            load()
     except Exception:  # a warm start is a courtesy: the first real case loads whatever is still missing
         log.warning("warm start incomplete: intake will load the rest on its first case", exc_info=True)
     return time.perf_counter() - start

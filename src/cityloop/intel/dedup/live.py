@@ -19,6 +19,7 @@ from cityloop.cases.states import State
 from cityloop.config import get_settings
 from cityloop.intel import reply_quality
 from cityloop.intel.dedup.index import DedupParams, DuplicateIndex, Match, QueryResult
+from cityloop.intel.text import tokenizer
 from cityloop.kit.auth import SYSTEM
 from cityloop.kit.clock import utcnow
 from cityloop.kit.db import cache_clearers
@@ -216,6 +217,8 @@ def register() -> None:
     """Plug screening and auto-merge into intake (idempotent)."""
     if screen not in intake.screeners:
         intake.screeners.append(screen)
+    if tokenizer not in intake.warmers:  # shared keywords of a match are segmented words
+        intake.warmers.append(tokenizer)
     for hook in (remember, auto_merge):
         if hook not in intake.after_intake:
             intake.after_intake.append(hook)
@@ -225,6 +228,8 @@ def unregister() -> None:
     """Remove the intake hooks."""
     while screen in intake.screeners:
         intake.screeners.remove(screen)
+    while tokenizer in intake.warmers:
+        intake.warmers.remove(tokenizer)
     for hook in (remember, auto_merge):
         while hook in intake.after_intake:
             intake.after_intake.remove(hook)
