@@ -224,6 +224,7 @@ def register_hooks() -> None:
     from cityloop.areas.placement.locate import register as register_text_placement
     from cityloop.channels.notify.hooks import register as register_notify
     from cityloop.channels.open311.client.service import register as register_open311_client
+    from cityloop.governance.sharing.exports.service import register as register_export_approvals
     from cityloop.intel.classify import suggest
     from cityloop.intel.dedup import live
     from cityloop.intel.registry import corrections
@@ -240,6 +241,7 @@ def register_hooks() -> None:
     register_open311_client()
     register_notify()
     register_policy_notices()
+    register_export_approvals()
 
 
 def create_app() -> FastAPI:

@@ -171,9 +171,10 @@ def test_export_masks_personal_data_by_default(db: Session, tmp_path: Path) -> N
     rows = {r["external_id"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
     assert (rows["H-1"]["reporter_name"], rows["H-1"]["reporter_phone"]) == ("张*", "138****5678")
     assert rows["H-1"]["received_at"] == "2024-05-01 08:30:00"
-    export_cases(db, SYSTEM, {}, out, lang="en", unmasked=True)
-    rows = {r["external_id"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
-    assert (rows["H-1"]["reporter_name"], rows["H-1"]["reporter_phone"]) == ("张三", "13812345678")
+    masked = out.read_bytes()
+    with pytest.raises(Forbidden):  # in clear only under an approved request (tests/governance/sharing)
+        export_cases(db, SYSTEM, {}, out, lang="en", unmasked=True)
+    assert out.read_bytes() == masked
 
 
 def test_export_unmasked_is_refused_to_roles_without_pii_rights(db: Session, tmp_path: Path) -> None:

@@ -148,7 +148,8 @@ def export_cmd(
     user: Annotated[str | None, typer.Option(
         help="Export what this user may see (area and masking); default: every case.")] = None,
     unmasked: Annotated[bool, typer.Option(
-        "--unmasked", help="Personal data in clear (only for roles allowed to see it).")] = False,
+        "--unmasked", help="Personal data in clear: needs --user and that user's approved case-file export request "
+        "(/sharing/exports).")] = False,
     lang: Annotated[str, typer.Option(help="zh: Chinese headers and labels; en: field names.")] = "zh",
 ) -> None:
     """Export cases to CSV/XLSX; names, phones and ID numbers are masked unless --unmasked."""

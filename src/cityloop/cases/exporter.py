@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cityloop.audit.service import record
 from cityloop.cases.importer import FIELDS
 from cityloop.cases.schemas import CaseOut
 from cityloop.cases.service import list_cases
@@ -36,6 +37,12 @@ SUFFIXES = {".csv", ".xlsx"}
 _FORMULA_START = ("=", "+", "-", "@")
 PAGE_SIZE = 500
 PageCallback = Callable[[int, int], None]  # (cases written, total)
+# The name under which file exports are asked for and approved (the web lists have names of their own).
+FILE_EXPORT = "case-file"
+# (session, subject, export name) → id of the approval that lets this export carry personal data in clear, else None.
+ClearExportGate = Callable[[Session, Subject, str], int | None]
+# The export approval service plugs in here (governance); with no gate, nobody exports personal data in clear.
+clear_export_gates: list[ClearExportGate] = []
 
 
 def export_cases(session: Session, subject: Subject, filters: dict[str, Any], path: Path, *,
@@ -46,6 +53,7 @@ def export_cases(session: Session, subject: Subject, filters: dict[str, Any], pa
                                          f"Export file must end in .csv or .xlsx: {path.name}")})
     if unmasked and not subject.sees_pii:
         raise Forbidden("该角色无权导出未脱敏的个人信息", "This role may not export personal data unmasked")
+    approval = _approval(session, subject) if unmasked else None
     header = list(COLUMNS) if lang == "en" else list(COLUMNS.values())
     rows = (_row(case, unmasked) for case in _visible(session, subject, filters, lang, on_page))
     # Write beside the target and rename at the end, so a failed export never leaves a half-written file.
@@ -56,7 +64,23 @@ def export_cases(session: Session, subject: Subject, filters: dict[str, Any], pa
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+    # The file itself is the record of which cases left; the log says who took it, under which filters and approval.
+    record(session, subject, "export", "case", [], {
+        "file": path.name, "rows": count, "personal_data_in_clear": unmasked, "approval": approval,
+        "filters": {k: v.isoformat() if isinstance(v, datetime) else v for k, v in filters.items()}, "via": "cli"})
     return count
+
+
+def _approval(session: Session, subject: Subject) -> int:
+    """The subject's approval of a file export in clear (used up when single use); refused without one."""
+    for gate in clear_export_gates:
+        approval = gate(session, subject, FILE_EXPORT)
+        if approval is not None:
+            return approval
+    raise Forbidden(f"明文导出个人信息需经审批：请以本人账号在 /sharing/exports?export={FILE_EXPORT} 申请，"
+                    "批准后用 --user 本人账号导出",
+                    f"Personal data in clear needs an approved export request: ask as yourself at "
+                    f"/sharing/exports?export={FILE_EXPORT}, then export with --user and your account")
 
 
 def _visible(session: Session, subject: Subject, filters: dict[str, Any], lang: str,

@@ -81,3 +81,33 @@ def test_bad_export_request_and_roles_without_personal_data(db, world: World) ->
     assert set(bad.value.fields) == {"export", "reason"}
     with pytest.raises(Forbidden):
         approvals.ask(db, world.subjects["supervisor"], ExportRequestIn(export="overdue", reason="核对来电人信息"))
+
+
+def test_a_file_export_in_clear_needs_the_users_own_approved_request(db, world: World, tmp_path) -> None:
+    """`cityloop cases export --unmasked`: refused without an approval (nothing written), clear once, then used up."""
+    from typer.testing import CliRunner
+
+    from cityloop.cli import app
+
+    file_case(db, world.subjects["agent"], category_code=None)
+    out = tmp_path / "hotline-review.csv"
+    clear = ["cases", "export", str(out), "--user", "dispatcher", "--unmasked", "--lang", "en"]
+    refused = CliRunner().invoke(app, clear)
+    assert refused.exit_code == 2
+    assert "/sharing/exports?export=case-file" in refused.output
+    assert not out.exists()
+    assert CliRunner().invoke(app, ["cases", "export", str(out), "--unmasked"]).exit_code == 2  # no user: no approval
+    asked = approvals.ask(db, world.subjects["dispatcher"], ExportRequestIn(export="case-file",
+                                                                            reason="核对重复来电的联系人"))
+    approvals.decide(db, world.subjects["admin"], asked.id, DecisionIn(approve=True, single_use=True))
+    done = CliRunner().invoke(app, clear)
+    assert done.exit_code == 0, done.output
+    assert PHONE in out.read_text(encoding="utf-8-sig")
+    assert CliRunner().invoke(app, clear).exit_code == 2  # single use
+    assert CliRunner().invoke(app, ["cases", "export", str(out), "--user", "dispatcher"]).exit_code == 0
+    assert PHONE not in out.read_text(encoding="utf-8-sig")
+    db.expire_all()
+    exports = db.scalars(select(AuditEntry).where(AuditEntry.action == "export").order_by(AuditEntry.id)).all()
+    assert [(e.actor_name, e.detail["personal_data_in_clear"], e.detail["approval"]) for e in exports] == \
+        [(world.subjects["dispatcher"].name, True, asked.id), (world.subjects["dispatcher"].name, False, None)]
+    assert exports[0].detail["file"] == "hotline-review.csv"

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 class ExportRequestIn(BaseModel):
     """Ask to export one list with personal data in clear."""
 
-    export: str = Field(max_length=40, description="dispatch-queue | inbox | overdue")
+    export: str = Field(max_length=40, description="dispatch-queue | inbox | overdue | case-file")
     reason: str = Field(max_length=2000, description="Why the clear data is needed (at least 5 characters)")
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from cityloop.cases import exporter
 from cityloop.config import get_settings
 from cityloop.governance.sharing import history
 from cityloop.governance.sharing.exports import repository as repo
@@ -19,6 +20,7 @@ from cityloop.kit.errors import Forbidden, InvalidTransition, NotFound, Validati
 EXPORTS: dict[str, tuple[str, str]] = {
     "dispatch-queue": ("派单队列", "Dispatch queue"), "inbox": ("承办待办", "Handler inbox"),
     "overdue": ("超期工单", "Overdue cases"),
+    exporter.FILE_EXPORT: ("工单文件导出（命令行）", "Case file export (CLI)"),
 }
 VALID_FOR = timedelta(days=1)
 
@@ -105,3 +107,14 @@ def present(session: Session, approval: ExportApproval, lang: str = "zh") -> Exp
         reason=approval.reason, state=approval.state, state_label=EXPORT_META[approval.state][1 if lang == "en" else 0],
         single_use=approval.single_use, approver=names.get(approval.approver_id) if approval.approver_id else None,
         note=approval.note, expires_at=approval.expires_at, used_at=approval.used_at, created_at=approval.created_at)
+
+
+def _cli_gate(session: Session, subject: Subject, export: str) -> int | None:
+    approval = consume(session, subject, export)
+    return approval.id if approval is not None else None
+
+
+def register() -> None:
+    """Let file exports (`cityloop cases export --unmasked`) use export approvals (idempotent)."""
+    if _cli_gate not in exporter.clear_export_gates:
+        exporter.clear_export_gates.append(_cli_gate)
