@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sharing_world import PHONE, ShareWorld, approved, request_in
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from builders import DISTRICT, STREET
 from cityloop.audit.models import AuditEntry
+from cityloop.config import get_settings
 from cityloop.governance.sharing.keys.models import ShareUsage
 
 
@@ -64,6 +65,25 @@ def test_a_session_token_or_no_key_is_not_a_sharing_key(share: ShareWorld, clien
     answer = client.get("/api/v1/share/data/cg-cases", headers=auth("admin"))
     assert answer.status_code == 401
     assert answer.json()["message"]["en"] == "Invalid sharing key"
+
+
+def test_an_unknown_key_is_audited_without_its_secret_and_throttled_per_address(db, share: ShareWorld, client,
+                                                                               monkeypatch) -> None:
+    monkeypatch.setenv("CITYLOOP_LOGIN_ADDRESS_MAX_FAILURES", "3")
+    get_settings.cache_clear()
+    try:
+        guesses = ["cls_deadbeef_not-the-secret", "cls_deadbeef_still-not-it", "garbage", "cls_cafe_wrong"]
+        codes = [client.get("/api/v1/share/data/cg-cases", headers={"X-API-Key": g}).status_code for g in guesses]
+    finally:
+        get_settings.cache_clear()
+    assert codes == [401, 401, 401, 429]
+    refused = db.scalars(select(AuditEntry).where(AuditEntry.action == "share_call_refused")
+                        .order_by(AuditEntry.id)).all()
+    assert [(e.detail["key_prefix"], e.detail["resource"], e.detail["status"]) for e in refused] == \
+        [("deadbeef", "cg-cases", 401), ("deadbeef", "cg-cases", 401), ("malformed", "cg-cases", 401)]
+    assert all(e.detail["address"] == "testclient" for e in refused)
+    assert "not-the-secret" not in str([e.detail for e in refused])
+    assert db.scalar(select(func.count()).select_from(ShareUsage)) == 0  # the usage log is of known keys
 
 
 def test_revocation_takes_effect_on_the_next_call(db, share: ShareWorld, client, auth) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from cityloop.accounts.deps import CurrentSubject
@@ -27,6 +27,7 @@ from cityloop.kit.errors import (
     ValidationFailed,
     error_responses,
 )
+from cityloop.kit.ratelimit import client_address
 
 router = APIRouter(prefix="/api/v1/share", tags=["sharing"])
 Code = Annotated[str, Path(max_length=40)]
@@ -124,8 +125,8 @@ def decide_export(approval_id: RequestId, body: DecisionIn, session: DbSession, 
 
 @router.get("/data/{code}", responses=error_responses(Unauthorized, Forbidden, NotFound, TooManyRequests,
                                                       ValidationFailed))
-def shared_data(code: Code, session: DbSession, key: Annotated[str, Depends(sharing_key)],
+def shared_data(code: Code, session: DbSession, key: Annotated[str, Depends(sharing_key)], request: Request,
                 after: Annotated[str | None, Query(max_length=200)] = None,
                 limit: Annotated[int | None, Query(ge=1, le=1000)] = None) -> SharePage:
     """The granted fields of the rows in the granted area, for a sharing key only (X-API-Key or Bearer)."""
-    return data.call(session, key, code, after, limit)
+    return data.call(session, key, code, after, limit, client_address(request))

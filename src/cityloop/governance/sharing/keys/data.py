@@ -22,14 +22,20 @@ from cityloop.governance.sharing.resources import repository as resources
 from cityloop.governance.sharing.resources.models import ShareResource
 from cityloop.governance.sharing.resources.service import field_out
 from cityloop.governance.sharing.resources.sources import SOURCES, Source
+from cityloop.kit import ratelimit
+from cityloop.kit.auth import Subject
 from cityloop.kit.clock import utcnow
 from cityloop.kit.crypto import decrypt
-from cityloop.kit.errors import DomainError, NotFound
+from cityloop.kit.errors import DomainError, NotFound, Unauthorized
+
+# Who a call with a key that matches no grant is recorded as.
+UNKNOWN_KEY = Subject(id=None, name="unknown sharing key", roles=frozenset(), scope="", kind="share_key")
 
 
-def call(session: Session, raw_key: str, code: str, after: str | None = None, limit: int | None = None) -> SharePage:
-    """Answer one call; refused and answered calls of a known key are both logged and audited."""
-    key, request, resource = keys.find(session, raw_key)
+def call(session: Session, raw_key: str, code: str, after: str | None = None, limit: int | None = None,
+         address: str = "") -> SharePage:
+    """Answer one call; refused and answered calls of a known key are both logged, an unknown key is audited."""
+    key, request, resource = _known_key(session, raw_key, code, address)
     now = utcnow()
     try:
         keys.check(key, request, resource, code, now)
@@ -40,6 +46,25 @@ def call(session: Session, raw_key: str, code: str, after: str | None = None, li
     key.last_used_at = now
     _log(session, key, request, resource, len(page.items), 200)
     return page
+
+
+def _known_key(session: Session, raw_key: str, code: str, address: str
+               ) -> tuple[ShareKey, ShareRequest, ShareResource]:
+    """The presented key's grant; a wrong key counts against the address as a wrong password does, and is audited."""
+    # A wrong key is a failed credential like a wrong password: it draws on the same per-address budget.
+    budget = ratelimit.limits()["login"]
+    wait = ratelimit.get_limiter().blocked(address, budget)
+    if wait is not None:
+        raise ratelimit.too_many(wait)
+    try:
+        return keys.find(session, raw_key)
+    except Unauthorized:
+        ratelimit.get_limiter().hit(address, budget)
+        # The usage log has no key to file it under; the audit log keeps who probed which resource from where.
+        record(session, UNKNOWN_KEY, "share_call_refused", "share_resource", [],
+               {"resource": code, "key_prefix": keys.shown_prefix(raw_key), "address": address, "status": 401})
+        session.commit()
+        raise
 
 
 def _log(session: Session, key: ShareKey, request: ShareRequest, resource: ShareResource, rows: int,

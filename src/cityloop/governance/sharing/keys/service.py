@@ -47,6 +47,12 @@ def revoke(session: Session, request: ShareRequest, at: datetime) -> None:
         key.revoked_at = at
 
 
+def shown_prefix(raw: str) -> str:
+    """The public part of a presented key, safe to log (never the secret), or `malformed`."""
+    parts = raw.split("_", 2)
+    return parts[1][:16] if len(parts) == 3 and parts[0] == PREFIX else "malformed"
+
+
 def find(session: Session, raw: str) -> tuple[ShareKey, ShareRequest, ShareResource]:
     """The key, request and resource a presented key belongs to; 401 for anything that is not a valid key."""
     parts = raw.split("_", 2)
