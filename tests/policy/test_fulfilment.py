@@ -89,7 +89,25 @@ def test_a_subject_who_stops_being_eligible_before_payment_is_withdrawn_with_the
         ["open", "withdraw"]
 
 
-ACTIONS = st.lists(st.sampled_from(["verify", "approve", "pay", "reject", "lose"]), max_size=8)
+def test_a_withdrawn_subject_eligible_again_gets_the_same_task_back_at_verification(
+        opened: list[Fulfilment], world, db: Session) -> None:  # type: ignore[no-untyped-def]
+    handler = world.subjects["handler"]
+    task = next(t for t in opened if t.amount == 100.0)
+    _people(db, person_line(OLD, "王秀英", division="330105"))
+    clock.freeze(START + timedelta(days=10))
+    _people(db, person_line(OLD, "王秀英"))  # moved back into the district
+    db.refresh(task)
+    assert (task.stage, task.reason, task.closed_at, task.overdue) == ("verify", "", None, False)
+    assert task.stage_due is not None
+    assert task.stage_due > START + timedelta(days=10)
+    assert len(_tasks(db)) == 2  # the same task, not a second one for the same version
+    assert [e.action for e in fulfilment.events(db, handler, task.id)] == ["open", "withdraw", "reopen"]
+    for action in ("verify", "approve", "pay"):
+        fulfilment.act(db, handler, task.id, action)
+    assert task.stage == "paid"
+
+
+ACTIONS = st.lists(st.sampled_from(["verify", "approve", "pay", "reject", "lose", "regain"]), max_size=8)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -109,6 +127,9 @@ def test_no_sequence_pays_without_verify_and_approve_and_final_stages_stay_final
         if action == "lose":
             _people(db, person_line(person, division="330105", extra={"tag": n}))
             done += ["withdraw"] if before not in FINAL else []
+        elif action == "regain":  # eligible again: a withdrawn task comes back, paid or rejected ones stay closed
+            _people(db, person_line(person, extra={"tag": n}))
+            done += ["reopen"] if before == Stage.WITHDRAWN else []
         else:
             try:
                 fulfilment.act(db, handler, task.id, action, note="材料不符")
@@ -117,7 +138,7 @@ def test_no_sequence_pays_without_verify_and_approve_and_final_stages_stay_final
                 assert before in FINAL or action in {"verify", "approve", "pay"}
         db.refresh(task)
         if before in FINAL:
-            assert task.stage == before
+            assert task.stage == (Stage.VERIFY if action == "regain" and before == Stage.WITHDRAWN else before)
     steps = [e.action for e in fulfilment.events(db, handler, task.id)]
     assert steps == done
     if task.stage == Stage.PAID:

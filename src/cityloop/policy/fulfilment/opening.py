@@ -44,9 +44,19 @@ def amount(policy: Policy, record: dict[str, Any]) -> float | None:
 
 
 def open_for(session: Session, policy: Policy, subject_ids: Sequence[str]) -> list[int]:
-    """One task per newly eligible subject × policy version (none twice), in the caller's transaction; their ids."""
+    """One task per newly eligible subject × policy version (none twice), in the caller's transaction; their ids.
+
+    A subject whose task of this version was withdrawn (it stopped being eligible) and who qualifies again gets that
+    task back at the verification stage rather than nothing; a paid or rejected task stays as it is.
+    """
     have = repo.existing_keys(session, policy.id, list(subject_ids))
-    fresh = [s for s in dict.fromkeys(subject_ids) if (s, policy.version) not in have]
+    wanted = list(dict.fromkeys(subject_ids))
+    reopened = _reopen(session, policy, [s for s in wanted if (s, policy.version) in have])
+    fresh = [s for s in wanted if (s, policy.version) not in have]
+    return reopened + _open_new(session, policy, fresh)
+
+
+def _open_new(session: Session, policy: Policy, fresh: list[str]) -> list[int]:
     if not fresh:
         return []
     extras = [a for a in read([{"rule": (policy.benefit or {}).get("formula")}]) if a.startswith(columns.PREFIX)]
@@ -72,6 +82,28 @@ def open_for(session: Session, policy: Policy, subject_ids: Sequence[str]) -> li
     audit.record(session, SYSTEM, "fulfilment_open", "policy_fulfilment", ids,
                  {"policy": policy.id, "version": policy.version}, areas=sorted({r["division_code"] for r in rows}))
     return ids
+
+def _reopen(session: Session, policy: Policy, subject_ids: list[str]) -> list[int]:
+    """Withdrawn tasks of this version whose subjects qualify again, back to verification with today's amount."""
+    tasks = repo.withdrawn_of(session, policy.id, policy.version, subject_ids)
+    if not tasks:
+        return []
+    extras = [a for a in read([{"rule": (policy.benefit or {}).get("formula")}]) if a.startswith(columns.PREFIX)]
+    registry = columns.load(session, policy.object, columns.today(), [t.subject_id for t in tasks], extras)
+    records = {str(sid): registry.record(i) for i, sid in enumerate(registry.ids)}
+    now = utcnow()
+    stage_due = due(session, Stage.VERIFY, now)
+    for task in tasks:
+        record = records.get(task.subject_id)
+        task.amount = amount(policy, record) if record is not None else task.amount
+        task.stage, task.stage_due, task.overdue, task.reason, task.closed_at = Stage.VERIFY, stage_due, False, "", None
+        session.add(FulfilmentEvent(fulfilment_id=task.id, action="reopen", from_stage=Stage.WITHDRAWN,
+                                    to_stage=Stage.VERIFY, note="重新符合免申即享条件，恢复办理",
+                                    data={"amount": task.amount}, at=now))
+    audit.record(session, SYSTEM, "fulfilment_reopen", "policy_fulfilment", [t.id for t in tasks],
+                 {"policy": policy.id, "version": policy.version}, areas=sorted({t.division_code for t in tasks}))
+    return [t.id for t in tasks]
+
 
 def withdraw(session: Session, policy: Policy, subject_ids: Sequence[str]) -> list[Fulfilment]:
     """Withdraw the open tasks of subjects no longer eligible, each with the criteria they now fail."""

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from cityloop.kit.auth import Role, Subject
 from cityloop.policy.fulfilment.models import Fulfilment, FulfilmentEvent
-from cityloop.policy.fulfilment.states import OPEN
+from cityloop.policy.fulfilment.states import OPEN, Stage
 
 
 def scoped(subject: Subject) -> Select[tuple[Fulfilment]]:
@@ -56,6 +56,17 @@ def existing_keys(session: Session, policy_id: str, subject_ids: list[str]) -> s
         stmt = select(Fulfilment.subject_id, Fulfilment.policy_version, Fulfilment.policy_id).where(
             Fulfilment.subject_id.in_(subject_ids[start:start + 5000]))
         found |= {(s, v) for s, v, p in session.execute(stmt) if p == policy_id}
+    return found
+
+
+def withdrawn_of(session: Session, policy_id: str, version: int, subject_ids: list[str]) -> list[Fulfilment]:
+    """Withdrawn tasks of one policy version for these subjects; system use."""
+    found: list[Fulfilment] = []
+    for start in range(0, len(subject_ids), 5000):
+        stmt = select(Fulfilment).where(Fulfilment.subject_id.in_(subject_ids[start:start + 5000]),
+                                        Fulfilment.policy_id == policy_id, Fulfilment.policy_version == version,
+                                        Fulfilment.stage == Stage.WITHDRAWN)
+        found += list(session.scalars(stmt))
     return found
 
 
