@@ -69,7 +69,7 @@ def _until(check, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def
         if check():
             return
         time.sleep(0.1)
-    raise AssertionError("condition not met in time")
+    raise AssertionError(f"condition not met in {seconds} s")
 
 
 def test_a_storm_of_breaches_leaves_one_open_case_and_recovery_is_noted(client, auth, db, world, device,
@@ -252,7 +252,8 @@ def test_a_burst_beyond_the_brokers_queue_is_stored_in_full(engine, device) -> N
         last.wait_for_publish()
         sender.loop_stop()
         sender.disconnect()
-        _until(lambda: worker.counts["stored"] >= 3000, seconds=60)
+        # A liveness bound, not a speed check: on a machine busy with other work 3,000 stored readings took over 60 s.
+        _until(lambda: worker.counts["stored"] >= 3000, seconds=240)
         assert (worker.counts["stored"], worker.counts["received"]) == (3000, 3000)
     finally:
         worker.stop()
