@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -171,3 +173,19 @@ def test_a_query_returns_the_best_matches_in_order_however_many_candidates_a_bur
     got = ix.query("".join(words), 120.15, 30.27, at, None, None, limit=limit, keywords=False).matches
     assert [(m.id, m.decision, m.similarity, m.distance_m, m.hours_apart) for m in got] == \
         _reference_best(ix, "".join(words), 120.15, 30.27, at, limit)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(alphabet="井盖缺失路口危险垃圾清运小区门口", max_size=150), min_size=1, max_size=80),
+       st.text(alphabet="井盖缺失路口危险垃圾清运小区门口", max_size=150))
+def test_bulk_similarity_is_the_exact_jaccard_of_the_shingle_sets(texts: list[str], query: str) -> None:
+    """Candidates that share shingles with each other and with the query: every value equals the set computation."""
+    from cityloop.intel.dedup.index import jaccard, shingles
+
+    ix = DuplicateIndex()
+    for i, text in enumerate(texts):
+        ix.add(i, text)
+    slots = np.arange(len(texts), dtype=np.int32)
+    got = ix._shingles.jaccard(ix.hasher.packed_shingles(query), slots)
+    want = [jaccard(shingles(query), shingles(text)) for text in texts]
+    assert got.tolist() == pytest.approx(want, abs=1e-12)

@@ -174,10 +174,10 @@ class _ShingleStore:
         ends = np.cumsum(lengths)
         offsets = np.repeat(self.start.data[slots] - (ends - lengths), lengths)
         values = self.flat[np.arange(total) + offsets]
-        hit = np.zeros(total, dtype=np.int64)
-        hit[np.isin(values, mine, assume_unique=True)] = 1
-        shared = np.add.reduceat(hit, np.maximum(ends - lengths, 0))
-        shared[lengths == 0] = 0
+        owner = np.repeat(np.arange(len(slots)), lengths)
+        # `mine` is sorted: one binary search per value (np.isin would sort everything again).
+        hit = mine[np.minimum(np.searchsorted(mine, values), len(mine) - 1)] == values
+        shared = np.bincount(owner[hit], minlength=len(slots))
         union = lengths + len(mine) - shared
         return np.where(union > 0, shared / np.maximum(union, 1), 0.0)
 
