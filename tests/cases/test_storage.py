@@ -61,7 +61,7 @@ def test_a_taken_key_writes_nothing_at_all(db, world) -> None:
     before = (_count(db, Case), _count(db, CaseEvent), _count(db, IdempotencyKey))
     db.add(IdempotencyKey(key="taken", fingerprint="x", case_id=first.id))
     db.commit()
-    built = intake_module._build(db, subject, case_in(), "other")
+    built = intake_module.build(db, subject, case_in(), "other")
     with pytest.raises(IntegrityError):
         storage.store_new_case(db, built, intake_module._first_events(subject, built), ("taken", "y"))
     db.rollback()
