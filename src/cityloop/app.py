@@ -104,7 +104,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     _announce_rate_limits()
     _announce_read_replica()
     if settings.warm_start:
-        log.info("warm start: intake ready in %.1f s", await asyncio.to_thread(warm_intake))
+        seconds, complete = await asyncio.to_thread(warm_intake)
+        log.info("warm start: intake %s in %.1f s", "ready" if complete else "partly loaded (see the warning)",
+                 seconds)
     tasks = [asyncio.create_task(loop()) for loop, wanted in ((_scheduler, settings.run_sweeper),
                                                                (_job_runner, settings.run_jobs),
                                                                (_notify_sender, settings.run_jobs)) if wanted]

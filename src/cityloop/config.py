@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, description="Window for counting failed logins, in seconds.")
     login_address_max_failures: int = Field(
         default=30, ge=1, description="Failed logins allowed per address in a login window, whatever the usernames "
-        "(stops one try on each of many users).")
+        "(stops one try on each of many users); calls with unknown sharing keys get the same budget, counted apart.")
     rate_intake_per_address: int = Field(
         default=10, ge=1, description="Anonymous portal filings allowed per address in an intake window.")
     rate_intake_window_seconds: int = Field(default=3600, ge=1, description="Window for counting portal filings.")

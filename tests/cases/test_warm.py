@@ -46,8 +46,8 @@ def test_the_probe_loads_the_duplicate_index_and_gazetteer_and_stores_nothing(db
     live.reset()
     gazetteer.cache_clear()
     before = _counts(db)
-    seconds = warm.warm_intake()
-    assert seconds > 0
+    _seconds, complete = warm.warm_intake()
+    assert complete
     assert gazetteer.cache_info().currsize == 1
     assert live._live is not None
     assert open_case.id in live._live.index
@@ -56,10 +56,12 @@ def test_the_probe_loads_the_duplicate_index_and_gazetteer_and_stores_nothing(db
 
 
 def test_the_warmers_run_after_the_probe(db: Session, world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    loaded: list[str] = []
-    monkeypatch.setattr(intake, "warmers", [lambda: loaded.append("segmenter")])
-    warm.warm_intake()
-    assert loaded == ["segmenter"]
+    steps: list[str] = []
+    build = intake.build
+    monkeypatch.setattr(intake, "build", lambda *args: steps.append("probe") or build(*args))
+    monkeypatch.setattr(intake, "warmers", [lambda: steps.append("segmenter")])
+    assert warm.warm_intake()[1]
+    assert steps == ["probe", "segmenter"]
 
 
 def test_duplicate_screening_asks_for_the_segmenter_its_evidence_needs(hooks: None) -> None:
@@ -75,9 +77,13 @@ def test_a_failing_probe_is_logged_and_the_start_goes_on(db: Session, world: Any
     def broken(*_args: Any) -> Case:
         raise RuntimeError("model file unreadable")
 
+    loaded: list[str] = []
     monkeypatch.setattr(intake, "build", broken)
+    monkeypatch.setattr(intake, "warmers", [lambda: loaded.append("segmenter")])
     with caplog.at_level(logging.WARNING, logger="cityloop.cases.warm"):
-        warm.warm_intake()
+        _seconds, complete = warm.warm_intake()
+    assert not complete
+    assert loaded == ["segmenter"]  # the rest is still loaded
     assert "warm start incomplete" in caplog.text
     assert "model file unreadable" in caplog.text
 
@@ -90,7 +96,7 @@ def test_the_app_warms_intake_before_serving_only_when_asked(engine: Any, monkey
     calls: list[str] = []
     monkeypatch.setenv("CITYLOOP_WARM_START", "true" if wanted else "false")
     get_settings.cache_clear()
-    monkeypatch.setattr(app_module, "warm_intake", lambda: calls.append("warmed") or 0.1)
+    monkeypatch.setattr(app_module, "warm_intake", lambda: calls.append("warmed") or (0.1, True))
     with TestClient(app_module.create_app()) as client:
         assert calls == (["warmed"] if wanted else [])  # done during start-up, before the first request
         assert client.get("/api/v1/health").status_code == 200

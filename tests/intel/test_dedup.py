@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cityloop.intel.dedup.index import DedupParams, DuplicateIndex, find_pairs
+from cityloop.intel.dedup.index import DedupParams, DuplicateIndex, clean, find_pairs
 
 T0 = datetime(2024, 6, 3, 9, 0)
 GARBAGE = "西湖区文三路12号小区门口垃圾堆放三天无人清理，臭味很大，苍蝇乱飞"
@@ -189,3 +189,37 @@ def test_bulk_similarity_is_the_exact_jaccard_of_the_shingle_sets(texts: list[st
     got = ix._shingles.jaccard(ix.hasher.packed_shingles(query), slots)
     want = [jaccard(shingles(query), shingles(text)) for text in texts]
     assert got.tolist() == pytest.approx(want, abs=1e-12)
+
+
+def test_ranking_uses_the_similarity_as_shown_even_on_a_rounding_half() -> None:
+    """87/160 = 0.54375 shows as 0.5437 (Python's round); a case at 0.54378 (0.5438) must rank above it."""
+    from cityloop.intel.dedup.index import clean, jaccard, shingles
+
+    chars = [chr(0x4E00 + 3 * i) for i in range(260)]
+    query = "".join(chars[:125])
+    half = "".join(chars[:88] + chars[125:161])  # shares 87 of 160 bigrams
+    above = "".join(chars[:119] + chars[161:254])  # shares 118 of 217 bigrams
+    sims = [jaccard(shingles(clean(query)), shingles(clean(t))) for t in (half, above)]
+    assert sims == [87 / 160, 118 / 217]  # the texts are what the test means
+    ix = DuplicateIndex(num_perm=64, bands=64)  # one row per band: both are certain candidates
+    ix.add("half", half)  # added first: a tie would put it first
+    ix.add("above", above)
+    got = ix.query(query, keywords=False).matches
+    assert [(m.id, m.similarity) for m in got] == [("above", 0.5438), ("half", 0.5437)]
+
+
+def test_compaction_keeps_the_live_cases_shingles_and_drops_the_rest() -> None:
+    ix = DuplicateIndex()
+    texts = [f"{CORPUS[i % len(CORPUS)]}第{i}号" for i in range(60)]
+    for i, text in enumerate(texts):
+        ix.add(i, text)
+    for i in range(0, 60, 3):
+        ix.remove(i)
+    live = np.array([i for i in range(60) if i % 3], dtype=np.int32)
+    mine = ix.hasher.packed_shingles(clean(texts[1]))
+    before, used = ix._shingles.jaccard(mine, live), ix._shingles.used
+    ix._shingles.compact(ix._alive.data)
+    assert ix._shingles.jaccard(mine, live).tolist() == before.tolist()
+    assert ix._shingles.used == sum(len(ix.hasher.packed_shingles(clean(texts[i]))) for i in live.tolist())
+    assert ix._shingles.used < used
+    assert [m.id for m in ix.query(texts[1], keywords=False, limit=3).matches][0] == 1

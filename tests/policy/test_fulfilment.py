@@ -107,6 +107,19 @@ def test_a_withdrawn_subject_eligible_again_gets_the_same_task_back_at_verificat
     assert task.stage == "paid"
 
 
+def test_a_reopened_task_goes_to_the_area_the_subject_lives_in_now(world, db: Session) -> None:  # type: ignore[no-untyped-def]
+    clock.freeze(START)
+    n = next(serial)
+    person = id_number(date(1930, 1, 1), n)
+    west_lake = {"label": "西湖区", "rule": {"in": [{"var": "division_code"}, ["330106", "330106001"]]}}
+    import_policies(db, [person_policy(pid="P-MOVE", criteria=[person_policy()["criteria"][0], west_lake])])
+    _people(db, person_line(person, "周桂兰"))
+    _people(db, person_line(person, "周桂兰", division="330105"))
+    _people(db, person_line(person, "周桂兰", division="330106001"))  # back, to a street of the district
+    [task] = db.scalars(select(Fulfilment).where(Fulfilment.policy_id == "P-MOVE")).all()
+    assert (task.stage, task.division_code) == ("verify", "330106001")
+
+
 ACTIONS = st.lists(st.sampled_from(["verify", "approve", "pay", "reject", "lose", "regain"]), max_size=8)
 
 

@@ -47,7 +47,11 @@ clear_export_gates: list[ClearExportGate] = []
 
 def export_cases(session: Session, subject: Subject, filters: dict[str, Any], path: Path, *,
                  unmasked: bool = False, lang: str = "zh", on_page: PageCallback | None = None) -> int:
-    """Write the visible cases matching `filters` to `path` (.csv or .xlsx); returns the row count."""
+    """Write the visible cases matching `filters` to `path` (.csv or .xlsx); returns the row count.
+
+    Commits the export's audit entry (and the use of a single-use approval) before the file takes its name: a file
+    in clear is never in place without its record.
+    """
     if path.suffix.lower() not in SUFFIXES:
         raise ValidationFailed({"file": (f"导出文件应为 .csv 或 .xlsx：{path.name}",
                                          f"Export file must end in .csv or .xlsx: {path.name}")})
@@ -61,13 +65,14 @@ def export_cases(session: Session, subject: Subject, filters: dict[str, Any], pa
     try:
         count = _write_xlsx(partial, header, rows) if path.suffix.lower() == ".xlsx" else \
             _write_csv(partial, header, rows)
+        # The file itself is the record of which cases left; the log says who took it, with which filters and approval.
+        record(session, subject, "export", "case", [], {
+            "file": path.name, "rows": count, "personal_data_in_clear": unmasked, "approval": approval,
+            "filters": {k: v.isoformat() if isinstance(v, datetime) else v for k, v in filters.items()}, "via": "cli"})
+        session.commit()
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
-    # The file itself is the record of which cases left; the log says who took it, under which filters and approval.
-    record(session, subject, "export", "case", [], {
-        "file": path.name, "rows": count, "personal_data_in_clear": unmasked, "approval": approval,
-        "filters": {k: v.isoformat() if isinstance(v, datetime) else v for k, v in filters.items()}, "via": "cli"})
     return count
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from cityloop.cases import intake
 from cityloop.cases.schemas import CaseIn
@@ -21,15 +22,21 @@ PROBE = CaseIn.model_validate({
 })
 
 
-def warm_intake() -> float:
-    """Build the probe case as intake would (store nothing), run the warmers; the seconds it took (never raises)."""
+def warm_intake() -> tuple[float, bool]:
+    """Build the probe case as intake would (store nothing), then run the warmers; (seconds, all done). Never raises."""
     start = time.perf_counter()
-    try:
-        with session_scope() as session:
-            intake.build(session, SYSTEM, PROBE, None)
-            session.rollback()
-        for load in intake.warmers:
-            load()
-    except Exception:  # a warm start is a courtesy: the first real case loads whatever is still missing
-        log.warning("warm start incomplete: intake will load the rest on its first case", exc_info=True)
-    return time.perf_counter() - start
+    steps: list[Callable[[], object]] = [_probe, *intake.warmers]
+    done = True
+    for step in steps:
+        try:
+            step()
+        except Exception:  # a warm start is a courtesy: the first real case loads whatever is still missing
+            log.warning("warm start incomplete: intake will load the rest on its first case", exc_info=True)
+            done = False
+    return time.perf_counter() - start, done
+
+
+def _probe() -> None:
+    with session_scope() as session:
+        intake.build(session, SYSTEM, PROBE, None)
+        session.rollback()

@@ -141,6 +141,8 @@ def limits() -> dict[str, Limit]:
     """The configured per-address limits."""
     s = get_settings()
     return {"login": Limit("login", s.login_address_max_failures, s.login_window_seconds),
+            # Wrong sharing keys are failed credentials too, counted apart so neither locks the other out.
+            "share_key": Limit("share_key", s.login_address_max_failures, s.login_window_seconds),
             "intake": Limit("intake", s.rate_intake_per_address, s.rate_intake_window_seconds),
             "track": Limit("track", s.rate_track_per_address, s.rate_track_window_seconds)}
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sharing_world import PHONE, ShareWorld, approved, request_in
 from sqlalchemy import func, select
 
-from builders import DISTRICT, STREET
+from builders import DISTRICT, PASSWORD, STREET
 from cityloop.audit.models import AuditEntry
 from cityloop.config import get_settings
 from cityloop.governance.sharing.keys.models import ShareUsage
@@ -72,17 +72,22 @@ def test_an_unknown_key_is_audited_without_its_secret_and_throttled_per_address(
     monkeypatch.setenv("CITYLOOP_LOGIN_ADDRESS_MAX_FAILURES", "3")
     get_settings.cache_clear()
     try:
-        guesses = ["cls_deadbeef_not-the-secret", "cls_deadbeef_still-not-it", "garbage", "cls_cafe_wrong"]
+        # The second sends a key without its public part: what follows `cls_` is then the secret itself.
+        guesses = ["cls_0123456789ab_not-the-secret", "cls_Sup3r_secret-part", "garbage", "cls_cafe_wrong"]
         codes = [client.get("/api/v1/share/data/cg-cases", headers={"X-API-Key": g}).status_code for g in guesses]
+        staff = client.post("/api/v1/auth/token", data={"username": "admin", "password": PASSWORD})
     finally:
         get_settings.cache_clear()
     assert codes == [401, 401, 401, 429]
+    assert staff.status_code == 200  # wrong keys have their own counter: staff logins from there still work
     refused = db.scalars(select(AuditEntry).where(AuditEntry.action == "share_call_refused")
                         .order_by(AuditEntry.id)).all()
     assert [(e.detail["key_prefix"], e.detail["resource"], e.detail["status"]) for e in refused] == \
-        [("deadbeef", "cg-cases", 401), ("deadbeef", "cg-cases", 401), ("malformed", "cg-cases", 401)]
+        [("0123456789ab", "cg-cases", 401), ("malformed", "cg-cases", 401), ("malformed", "cg-cases", 401)]
     assert all(e.detail["address"] == "testclient" for e in refused)
-    assert "not-the-secret" not in str([e.detail for e in refused])
+    logged = str([e.detail for e in refused])
+    assert "not-the-secret" not in logged
+    assert "Sup3r" not in logged
     assert db.scalar(select(func.count()).select_from(ShareUsage)) == 0  # the usage log is of known keys
 
 

@@ -167,19 +167,31 @@ class _ShingleStore:
     def jaccard(self, mine: np.ndarray, slots: np.ndarray) -> np.ndarray:
         """Exact Jaccard similarity of `mine` (sorted, distinct) with each slot's shingles, as floats."""
         lengths = self.length.data[slots].astype(np.int64)
-        total = int(lengths.sum())
-        if not total or not len(mine):
+        if not lengths.sum() or not len(mine):
             return np.zeros(len(slots))
-        # The flat positions of every candidate's shingles, candidate after candidate.
-        ends = np.cumsum(lengths)
-        offsets = np.repeat(self.start.data[slots] - (ends - lengths), lengths)
-        values = self.flat[np.arange(total) + offsets]
+        values = self.flat[_positions(self.start.data[slots], lengths)]
         owner = np.repeat(np.arange(len(slots)), lengths)
         # `mine` is sorted: one binary search per value (np.isin would sort everything again).
         hit = mine[np.minimum(np.searchsorted(mine, values), len(mine) - 1)] == values
         shared = np.bincount(owner[hit], minlength=len(slots))
         union = lengths + len(mine) - shared
         return np.where(union > 0, shared / np.maximum(union, 1), 0.0)
+
+    def compact(self, alive: np.ndarray) -> None:
+        """Forget the shingles of dead slots (removed cases), so the store holds live cases only."""
+        slots = min(len(alive), len(self.length.data))
+        lengths = np.where(alive[:slots], self.length.data[:slots], 0).astype(np.int64)
+        kept = self.flat[_positions(self.start.data[:slots], lengths)]
+        self.flat = np.concatenate([kept, np.empty(max(4096, len(kept)), dtype=np.uint64)])
+        self.used = len(kept)
+        self.start.data[:slots] = np.cumsum(lengths) - lengths
+        self.length.data[:slots] = lengths
+
+
+def _positions(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The flat positions of several slots' shingles, slot after slot."""
+    ends = np.cumsum(lengths)
+    return np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(starts - (ends - lengths), lengths)
 
 
 class _BandTable:
@@ -342,6 +354,7 @@ class DuplicateIndex:
         # Dead entries only cost lookups; compact buckets once they are the majority.
         if self._dead > max(10_000, len(self._slot_of)):
             self._table.merge(self._alive.data)
+            self._shingles.compact(self._alive.data)
             self._dead = 0
         return True
 
@@ -428,7 +441,8 @@ class DuplicateIndex:
         sims = self._shingles.jaccard(packed, slots)
         above = sims >= params.suggest_threshold
         slots, estimates, sims = slots[above], estimates[above], sims[above]
-        rounded = np.round(sims, 4)
+        # Python's round, as `Match.similarity` shows it: np.round differs on some halves (0.54375 → 0.5438).
+        rounded = np.array([round(x, 4) for x in sims.tolist()])
         auto: list[Match] = []
         suggest: list[Match] = []
         for i in np.lexsort((np.arange(len(slots)), -rounded)).tolist():

@@ -95,7 +95,8 @@ def _reopen(session: Session, policy: Policy, subject_ids: list[str]) -> list[in
     stage_due = due(session, Stage.VERIFY, now)
     for task in tasks:
         record = records.get(task.subject_id)
-        task.amount = amount(policy, record) if record is not None else task.amount
+        if record is not None:  # where the subject lives now decides whose handlers take it up
+            task.amount, task.division_code = amount(policy, record), record["division_code"]
         task.stage, task.stage_due, task.overdue, task.reason, task.closed_at = Stage.VERIFY, stage_due, False, "", None
         session.add(FulfilmentEvent(fulfilment_id=task.id, action="reopen", from_stage=Stage.WITHDRAWN,
                                     to_stage=Stage.VERIFY, note="重新符合免申即享条件，恢复办理",

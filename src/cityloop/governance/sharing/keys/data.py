@@ -51,8 +51,8 @@ def call(session: Session, raw_key: str, code: str, after: str | None = None, li
 def _known_key(session: Session, raw_key: str, code: str, address: str
                ) -> tuple[ShareKey, ShareRequest, ShareResource]:
     """The presented key's grant; a wrong key counts against the address as a wrong password does, and is audited."""
-    # A wrong key is a failed credential like a wrong password: it draws on the same per-address budget.
-    budget = ratelimit.limits()["login"]
+    # A wrong key is a failed credential like a wrong password: the same per-address budget, its own counter.
+    budget = ratelimit.limits()["share_key"]
     wait = ratelimit.get_limiter().blocked(address, budget)
     if wait is not None:
         raise ratelimit.too_many(wait)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import date, datetime, time, timedelta
 
@@ -20,6 +21,10 @@ from cityloop.kit.errors import Forbidden, Unauthorized
 
 PREFIX = "cls"
 _INVALID = ("共享密钥无效", "Invalid sharing key")
+
+
+# The public part of a key: six random bytes in hex (see `issue`).
+_PUBLIC = re.compile(r"[0-9a-f]{12}")
 
 
 def _digest(secret: str) -> str:
@@ -50,7 +55,8 @@ def revoke(session: Session, request: ShareRequest, at: datetime) -> None:
 def shown_prefix(raw: str) -> str:
     """The public part of a presented key, safe to log (never the secret), or `malformed`."""
     parts = raw.split("_", 2)
-    return parts[1][:16] if len(parts) == 3 and parts[0] == PREFIX else "malformed"
+    # Only a well-formed public prefix is shown: a key sent without it would otherwise put its secret in the log.
+    return parts[1] if len(parts) == 3 and parts[0] == PREFIX and _PUBLIC.fullmatch(parts[1]) else "malformed"
 
 
 def find(session: Session, raw: str) -> tuple[ShareKey, ShareRequest, ShareResource]:
