@@ -59,17 +59,12 @@ def open_for(session: Session, policy: Policy, subject_ids: Sequence[str]) -> li
 def _open_new(session: Session, policy: Policy, fresh: list[str]) -> list[int]:
     if not fresh:
         return []
-    extras = [a for a in read([{"rule": (policy.benefit or {}).get("formula")}]) if a.startswith(columns.PREFIX)]
-    registry = columns.load(session, policy.object, columns.today(), fresh, extras)
     now = utcnow()
     stage_due = due(session, Stage.VERIFY, now)
-    rows = []
-    for i, sid in enumerate(registry.ids):
-        record = registry.record(i)
-        rows.append({"policy_id": policy.id, "policy_version": policy.version, "subject_kind": policy.object,
-                     "subject_id": str(sid), "division_code": record["division_code"], "stage": Stage.VERIFY,
-                     "amount": amount(policy, record), "stage_due": stage_due, "overdue": False, "reason": "",
-                     "created_at": now, "updated_at": now})
+    rows = [{"policy_id": policy.id, "policy_version": policy.version, "subject_kind": policy.object,
+             "subject_id": sid, "division_code": record["division_code"], "stage": Stage.VERIFY,
+             "amount": amount(policy, record), "stage_due": stage_due, "overdue": False, "reason": "",
+             "created_at": now, "updated_at": now} for sid, record in _records(session, policy, fresh).items()]
     if not rows:
         return []
     # Core inserts: a batch match can open tens of thousands of tasks, the ORM's unit of work is too slow there.
@@ -88,9 +83,7 @@ def _reopen(session: Session, policy: Policy, subject_ids: list[str]) -> list[in
     tasks = repo.withdrawn_of(session, policy.id, policy.version, subject_ids)
     if not tasks:
         return []
-    extras = [a for a in read([{"rule": (policy.benefit or {}).get("formula")}]) if a.startswith(columns.PREFIX)]
-    registry = columns.load(session, policy.object, columns.today(), [t.subject_id for t in tasks], extras)
-    records = {str(sid): registry.record(i) for i, sid in enumerate(registry.ids)}
+    records = _records(session, policy, [t.subject_id for t in tasks])
     now = utcnow()
     stage_due = due(session, Stage.VERIFY, now)
     for task in tasks:
@@ -104,6 +97,13 @@ def _reopen(session: Session, policy: Policy, subject_ids: list[str]) -> list[in
     audit.record(session, SYSTEM, "fulfilment_reopen", "policy_fulfilment", [t.id for t in tasks],
                  {"policy": policy.id, "version": policy.version}, areas=sorted({t.division_code for t in tasks}))
     return [t.id for t in tasks]
+
+
+def _records(session: Session, policy: Policy, subject_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Today's registry record of each subject found, with what the benefit formula reads."""
+    extras = [a for a in read([{"rule": (policy.benefit or {}).get("formula")}]) if a.startswith(columns.PREFIX)]
+    registry = columns.load(session, policy.object, columns.today(), subject_ids, extras)
+    return {str(sid): registry.record(i) for i, sid in enumerate(registry.ids)}
 
 
 def withdraw(session: Session, policy: Policy, subject_ids: Sequence[str]) -> list[Fulfilment]:
