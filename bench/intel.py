@@ -25,11 +25,13 @@ import numpy as np  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from _common import emit, percentile  # noqa: E402
 
 from cityloop.intel.classify import model as classify  # noqa: E402
 from cityloop.intel.dedup.index import DuplicateIndex, clean  # noqa: E402
 from cityloop.intel.hotspots import cluster as hs  # noqa: E402
+from dedup_reference import best_one_by_one  # noqa: E402 - the tests' oracle is the baseline here
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "tipdm2020"
@@ -168,36 +170,13 @@ def bench_burst(frags: Sequence[str], n: int = 3000, queries: int = 300) -> dict
         got = index.query(text, 120.15, 30.27, at, "030101", None, limit=5, keywords=False).matches
         lat.append((time.perf_counter() - s) * 1000)
         s = time.perf_counter()
-        expected = _one_by_one(index, text, at)
+        expected = [m[0] for m in best_one_by_one(index, text, 120.15, 30.27, at, 5)]
         base.append((time.perf_counter() - s) * 1000)
         assert [m.id for m in got] == expected, "the bulk path must return what one-by-one scoring returns"
     return {"burst_n": n, "burst_query_p50_ms": round(percentile(lat, 50), 3),
             "burst_query_p99_ms": round(percentile(lat, 99), 3),
             "burst_one_by_one_baseline_p50_ms": round(percentile(base, 50), 3),
             "burst_one_by_one_baseline_p99_ms": round(percentile(base, 99), 3)}
-
-
-def _one_by_one(index: DuplicateIndex, text: str, at: datetime) -> list[Any]:
-    """The ids of the best five matches, each candidate scored with string shingle sets (the baseline)."""
-    from cityloop.intel.dedup.index import _decide, haversine_m, jaccard, shingles
-
-    params, cleaned = index.params, clean(text)
-    sig = index.hasher.signature(cleaned)
-    slots = index._candidates(sig, None) if sig is not None else np.empty(0, dtype=np.int32)
-    estimates = (index._sigs.data[slots] == sig[None, :]).mean(axis=1)
-    keep = (estimates >= params.suggest_threshold - 0.2) & index._within_reach(slots, 120.15, 30.27, at.timestamp(),
-                                                                                params)
-    mine, scored = shingles(cleaned), []
-    for slot in slots[keep].tolist():
-        sim = jaccard(mine, shingles(index._texts[slot]))
-        if sim < params.suggest_threshold:
-            continue
-        dist = round(haversine_m(120.15, 30.27, float(index._lng.data[slot]), float(index._lat.data[slot])), 1)
-        hours = round(abs(at.timestamp() - float(index._at.data[slot])) / 3600, 2)
-        decision = _decide(sim, dist, hours, params)
-        if decision is not None:
-            scored.append((decision != "auto_merge", -round(sim, 4), index._ids[slot]))
-    return [i for *_key, i in sorted(scored, key=lambda m: m[:2])[:5]]
 
 
 def synth_messages(n: int, seed: int = SEED) -> list[hs.Message]:

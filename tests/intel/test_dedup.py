@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cityloop.intel.dedup.index import DedupParams, DuplicateIndex, clean, find_pairs
+from dedup_reference import best_one_by_one
 
 T0 = datetime(2024, 6, 3, 9, 0)
 GARBAGE = "西湖区文三路12号小区门口垃圾堆放三天无人清理，臭味很大，苍蝇乱飞"
@@ -125,34 +126,6 @@ def test_the_distance_and_time_prefilter_never_drops_a_valid_candidate(spots: li
     assert found == expected
 
 
-def _reference_best(ix: DuplicateIndex, text: str, lng: float | None, lat: float | None, at: datetime,
-                    limit: int) -> list[tuple[object, str, float, float | None, float | None]]:
-    """Every LSH candidate scored one by one with string shingles, sorted, cut: what `query` must return."""
-    from cityloop.intel.dedup.index import _decide, _epoch, clean, haversine_m, jaccard, shingles
-
-    params = ix.params
-    cleaned = clean(text)
-    sig = ix.hasher.signature(cleaned)
-    assert sig is not None
-    slots = ix._candidates(sig, None)
-    estimates = (ix._sigs.data[slots] == sig[None, :]).mean(axis=1)
-    keep = (estimates >= params.suggest_threshold - 0.2) & ix._within_reach(slots, lng, lat, _epoch(at), params)
-    out = []
-    for slot in slots[keep].tolist():
-        sim = jaccard(shingles(cleaned), shingles(ix._texts[slot]))
-        if sim < params.suggest_threshold:
-            continue
-        other = (float(ix._lng.data[slot]), float(ix._lat.data[slot]))
-        dist = round(haversine_m(lng, lat, *other), 1) if lng is not None and lat is not None \
-            and other[0] == other[0] else None
-        hours = round(abs(_epoch(at) - float(ix._at.data[slot])) / 3600, 2)
-        decision = _decide(sim, dist, hours, params)
-        if decision is not None:
-            out.append((ix._ids[slot], decision, round(sim, 4), dist, hours))
-    out.sort(key=lambda m: (m[1] != "auto_merge", -m[2]))
-    return out[:limit]
-
-
 _BURST_WORDS = ["井盖", "缺失", "文三路", "路口", "夜间", "危险", "积水", "垃圾", "清运", "小区", "门口", "噪音"]
 
 
@@ -172,7 +145,7 @@ def test_a_query_returns_the_best_matches_in_order_however_many_candidates_a_bur
     at = T0 + timedelta(hours=60)
     got = ix.query("".join(words), 120.15, 30.27, at, None, None, limit=limit, keywords=False).matches
     assert [(m.id, m.decision, m.similarity, m.distance_m, m.hours_apart) for m in got] == \
-        _reference_best(ix, "".join(words), 120.15, 30.27, at, limit)
+        best_one_by_one(ix, "".join(words), 120.15, 30.27, at, limit)
 
 
 @settings(max_examples=80, deadline=None)
