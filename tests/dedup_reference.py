@@ -17,9 +17,9 @@ def best_one_by_one(ix: DuplicateIndex, text: str, lng: float | None, lat: float
     slots = ix._candidates(sig, None)
     estimates = (ix._sigs.data[slots] == sig[None, :]).mean(axis=1)
     keep = (estimates >= params.suggest_threshold - 0.2) & ix._within_reach(slots, lng, lat, _epoch(at), params)
-    out = []
+    mine, out = shingles(cleaned), []
     for slot in slots[keep].tolist():
-        sim = jaccard(shingles(cleaned), shingles(ix._texts[slot]))
+        sim = jaccard(mine, shingles(ix._texts[slot]))
         if sim < params.suggest_threshold:
             continue
         other = (float(ix._lng.data[slot]), float(ix._lat.data[slot]))
